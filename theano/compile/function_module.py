@@ -1,0 +1,378 @@
+"""FunctionMaker builds a FunctionGraph and a VM; Function is the callable it returns.
+
+The call path (:meth:`Function.__call__`) is the hottest code of the project: it stores each
+argument in its input cell (checked and converted unless ``trust_input``), runs the VM,
+writes updates back, and returns the outputs.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Sequence
+
+from theano.compile.io import In, SymbolicInput, SymbolicOutput
+from theano.compile.ops import deep_copy_op
+from theano.compile.sharedvalue import SharedVariable
+from theano.graph.basic import Constant, Variable, ancestors
+from theano.graph.fg import FunctionGraph
+
+
+class UnusedInputError(ValueError):
+    """An input of theano.function is not needed by any output or update."""
+
+
+class AliasedMemoryError(Exception):
+    """Memory is aliased where it should not be."""
+
+
+def _views_of(fgraph) -> dict[Variable, set[Variable]]:
+    """For each variable, the graph inputs and constants whose memory it may share."""
+    roots: dict[Variable, set[Variable]] = {}
+    for var in fgraph.inputs:
+        roots[var] = {var}
+    for node in fgraph.toposort():
+        for inp in node.inputs:
+            if inp not in roots:
+                roots[inp] = {inp} if isinstance(inp, Constant) else set()
+        view_map = getattr(node.op, "view_map", {}) or {}
+        destroy_map = getattr(node.op, "destroy_map", {}) or {}
+        for i, out in enumerate(node.outputs):
+            sources = list(view_map.get(i, [])) + list(destroy_map.get(i, []))
+            shared: set[Variable] = set()
+            for j in sources:
+                shared |= roots[node.inputs[j]]
+            roots[out] = shared
+    return roots
+
+
+def insert_deepcopy(fgraph, wrapped_inputs: Sequence[SymbolicInput], wrapped_outputs: Sequence[SymbolicOutput]):
+    """Copy outputs that would alias an input, a constant, or another output."""
+    roots = _views_of(fgraph)
+    seen: set[Variable] = set()
+    for i, out in enumerate(list(fgraph.outputs)):
+        borrow = i < len(wrapped_outputs) and wrapped_outputs[i].borrow
+        aliases = roots.get(out, {out} if isinstance(out, Constant) or out in fgraph.inputs else set())
+        must_copy = bool(aliases) and not (borrow and all(
+            not isinstance(a, Constant) and a in fgraph.inputs and _is_borrowed(fgraph, a, wrapped_inputs)
+            for a in aliases))
+        if out in seen or any(o in seen for o in aliases):
+            must_copy = True
+        if must_copy:
+            fgraph.change_input("output", i, deep_copy_op(out), reason="insert_deepcopy")
+        seen.add(out)
+        seen |= aliases
+
+
+def _is_borrowed(fgraph, var, wrapped_inputs) -> bool:
+    index = fgraph.inputs.index(var)
+    return index < len(wrapped_inputs) and bool(wrapped_inputs[index].borrow) and not wrapped_inputs[index].shared
+
+
+def _name_of(inp: SymbolicInput, position: int) -> str:
+    return f"'{inp.name}' (position {position})" if inp.name else f"at position {position}"
+
+
+class Function:
+    """A compiled function: call it with NumPy values (by position or by input name)."""
+
+    def __init__(self, maker: "FunctionMaker", input_cells: list, output_cells: list, vm, defaults: list,
+                 update_pairs: list, output_keys, unpack_single: bool, return_none: bool, name: str | None,
+                 profile=None):
+        self.maker = maker
+        self.input_storage = [c for c in input_cells]
+        self._cells = input_cells
+        self._output_cells = output_cells
+        self.fn = vm
+        self.name = name
+        self.profile = profile
+        self.trust_input = False
+        self.unpack_single = unpack_single
+        self.return_none = return_none
+        self.output_keys = output_keys
+        inputs = maker.inputs
+        self._explicit = [i for i, inp in enumerate(inputs) if not inp.implicit]
+        self._n_explicit = len(self._explicit)
+        self._filters = []
+        for i in self._explicit:
+            inp = inputs[i]
+            self._filters.append((self._cells[i], inp.variable.type.filter, inp.strict, inp.allow_downcast,
+                                  _name_of(inp, len(self._filters)), inp.variable.type))
+        self._defaults = defaults  # list of (cell index, default value or None, has_update)
+        self._required = [i for i in self._explicit if defaults[i] is None]
+        self._update_pairs = update_pairs  # (input cell, output cell)
+        self._n_returned = len(maker.outputs)
+        self._name_to_index = {}
+        for position, i in enumerate(self._explicit):
+            if inputs[i].name is not None:
+                self._name_to_index.setdefault(inputs[i].name, position)
+        self.value = _FunctionValues(self)
+        self.container = self.value
+
+    # -- calling -------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any):
+        output_subset = kwargs.pop("output_subset", None)
+        if kwargs:
+            args = self._merge_keywords(args, kwargs)
+            partial = True
+        else:
+            partial = len(args) < self._n_explicit
+        n_args = len(args)
+        if n_args > self._n_explicit:
+            raise TypeError(f"{self._label()} takes {self._n_explicit} input(s) "
+                            f"({self._input_names()}), got {n_args} arguments")
+        filters = self._filters
+        if self.trust_input:
+            for position in range(n_args):
+                filters[position][0][0] = args[position]
+        else:
+            for position in range(n_args):
+                cell, filt, strict, allow_downcast, label, vtype = filters[position]
+                value = args[position]
+                if value is _MISSING:
+                    continue
+                try:
+                    cell[0] = filt(value, strict, allow_downcast)
+                except (TypeError, ValueError) as exc:
+                    raise type(exc)(f"input {label} of {self._label()}: {exc}") from None
+        if partial:
+            self._fill_defaults(args)
+        start = time.perf_counter() if self.profile is not None else 0.0
+        self.fn()
+        outputs = [cell[0] for cell in self._output_cells]
+        for input_cell, output_cell in self._update_pairs:
+            input_cell[0] = output_cell[0]
+        for cell in self._output_cells:
+            cell[0] = None
+        if self.profile is not None:
+            self.profile.record_call(time.perf_counter() - start)
+        if len(outputs) > self._n_returned:
+            del outputs[self._n_returned:]
+        if output_subset is not None:
+            outputs = [outputs[i] for i in output_subset]
+        if self.return_none:
+            return None
+        if self.output_keys is not None:
+            return dict(zip(self.output_keys, outputs))
+        if self.unpack_single and len(outputs) == 1 and output_subset is None:
+            return outputs[0]
+        return outputs
+
+    def _merge_keywords(self, args: tuple, kwargs: dict) -> tuple:
+        merged = list(args) + [_MISSING] * (self._n_explicit - len(args))
+        for key, value in kwargs.items():
+            position = self._name_to_index.get(key)
+            if position is None:
+                raise TypeError(f"Unknown input or state: {key}. {self._label()} has {len(self._name_to_index)} "
+                                f"named inputs ({', '.join(self._name_to_index) or 'none'})")
+            if merged[position] is not _MISSING:
+                raise TypeError(f"Multiple values for input: {key}")
+            merged[position] = value
+        while merged and merged[-1] is _MISSING:
+            merged.pop()
+        return tuple(merged)
+
+    def _fill_defaults(self, args: tuple) -> None:
+        """Put default values in the cells of inputs not given in this call."""
+        provided = [i < len(args) and args[i] is not _MISSING for i in range(self._n_explicit)]
+        for position, cell_index in enumerate(self._explicit):
+            if provided[position]:
+                continue
+            default = self._defaults[cell_index]
+            if default is None:
+                inp = self.maker.inputs[cell_index]
+                raise TypeError(f"Missing required input: {inp.name or inp.variable} "
+                                f"(input {position} of {self._label()})")
+            value, has_update = default
+            if not has_update:
+                self._cells[cell_index][0] = value
+
+    def _label(self) -> str:
+        return f"function '{self.name}'" if self.name else "theano function"
+
+    def _input_names(self) -> str:
+        names = []
+        for position, i in enumerate(self._explicit):
+            inp = self.maker.inputs[i]
+            names.append(inp.name or f"<input {position}>")
+        return ", ".join(names)
+
+    # -- introspection -------------------------------------------------------------------
+    def __getitem__(self, item):
+        return self.value[item]
+
+    def __setitem__(self, item, value):
+        self.value[item] = value
+
+    def get_shared(self) -> list[SharedVariable]:
+        return [inp.variable for inp in self.maker.inputs if isinstance(inp.variable, SharedVariable)]
+
+    def free(self) -> None:
+        """Drop every intermediate value the function holds (inputs and constants stay)."""
+        keep = set(map(id, self._cells))
+        for var, cell in self.fn.storage_map.items():
+            if id(cell) not in keep and not isinstance(var, Constant):
+                cell[0] = None
+
+    def copy(self, share_memory: bool = False, swap: dict | None = None, delete_updates: bool = False,
+             name: str | None = None, profile=None):
+        """A new Function computing the same thing (recompiled; shared variables may be swapped)."""
+        maker = self.maker
+        outputs = maker.original_outputs
+        updates = [] if delete_updates else maker.original_updates
+        from theano.compile.function import function as _function
+
+        inputs = list(maker.original_inputs)
+        givens = []
+        if swap:
+            givens = [(old, new) for old, new in swap.items()]
+        fn = _function(inputs, outputs, mode=maker.mode, updates=updates, givens=givens or None,
+                       name=name or self.name, profile=profile, on_unused_input="ignore",
+                       accept_inplace=True)
+        fn.trust_input = self.trust_input
+        return fn
+
+    def __str__(self):
+        return f"<theano.compile.function_module.Function {self.name or ''}>"
+
+    __repr__ = __str__
+
+
+_MISSING = object()
+
+
+class _FunctionValues:
+    """``f.value[x]``/``f[x]``: read or set the stored value of an input with a default."""
+
+    def __init__(self, fn: Function):
+        self._fn = fn
+
+    def _index(self, item) -> int:
+        for i, inp in enumerate(self._fn.maker.inputs):
+            if item is inp.variable or item == inp.name or item is inp:
+                return i
+        if isinstance(item, int):
+            return self._fn._explicit[item]
+        raise KeyError(f"no input {item}")
+
+    def __getitem__(self, item):
+        return self._fn._cells[self._index(item)][0]
+
+    def __setitem__(self, item, value):
+        i = self._index(item)
+        inp = self._fn.maker.inputs[i]
+        self._fn._cells[i][0] = inp.variable.type.filter(value, inp.strict, inp.allow_downcast)
+        default = self._fn._defaults[i]
+        if default is not None and not default[1]:
+            self._fn._defaults[i] = (self._fn._cells[i][0], False)
+
+    def __contains__(self, item):
+        try:
+            self._index(item)
+            return True
+        except KeyError:
+            return False
+
+
+class FunctionMaker:
+    """Builds the FunctionGraph of a function, rewrites it, and links it into a VM."""
+
+    def __init__(self, inputs: Sequence[SymbolicInput], outputs: Sequence[SymbolicOutput], mode,
+                 accept_inplace: bool = False, profile=None, on_unused_input: str | None = None,
+                 name: str | None = None, output_keys=None, unpack_single: bool = True, return_none: bool = False,
+                 n_updates: int = 0):
+        import theano
+        from theano.compile.mode import get_mode
+
+        self.mode = get_mode(mode)
+        self.inputs = list(inputs)
+        self.outputs = list(outputs[: len(outputs) - n_updates])
+        self.all_outputs = list(outputs)
+        self.accept_inplace = accept_inplace
+        self.profile = profile
+        self.name = name
+        self.output_keys = output_keys
+        self.unpack_single = unpack_single
+        self.return_none = return_none
+        self.on_unused_input = on_unused_input or theano.config.on_unused_input
+        self.original_inputs: list = []
+        self.original_outputs: Any = None
+        self.original_updates: list = []
+
+        in_vars = [inp.variable for inp in self.inputs]
+        out_vars = [out.variable for out in self.all_outputs]
+        self._check_unused_inputs(in_vars, out_vars)
+        fgraph = FunctionGraph(in_vars, out_vars, clone=True)
+        if not accept_inplace:
+            for node in fgraph.apply_nodes:
+                if getattr(node.op, "destroy_map", None):
+                    raise TypeError(f"Graph must not contain inplace operations: {node}. Pass accept_inplace=True "
+                                    "to theano.function if you know what you are doing.")
+        rewriter = self.mode.rewriter()
+        start = time.perf_counter()
+        if rewriter is not None:
+            rewriter(fgraph)
+        self.optimization_time = time.perf_counter() - start
+        insert_deepcopy(fgraph, self.inputs, self.all_outputs)
+        self.fgraph = fgraph
+        self.linker = self.mode.linker
+
+    def _check_unused_inputs(self, in_vars, out_vars) -> None:
+        if self.on_unused_input == "ignore":
+            return
+        used = set(ancestors(out_vars + [inp.update for inp in self.inputs if inp.update is not None]))
+        for position, inp in enumerate(self.inputs):
+            if inp.variable in used or inp.implicit:
+                continue
+            msg = (f"theano.function was asked to create a function computing outputs given certain inputs, but "
+                   f"the provided input variable at index {position} is not part of the computational graph "
+                   f"needed to compute the outputs: {inp.variable}.\nTo make this error into a warning, you can "
+                   "pass the parameter on_unused_input='warn' to theano.function. To disable it completely, use "
+                   "on_unused_input='ignore'.")
+            if self.on_unused_input == "warn":
+                warnings.warn(msg, stacklevel=6)
+            elif self.on_unused_input == "raise":
+                raise UnusedInputError(msg)
+            else:
+                raise ValueError(f"Invalid value for on_unused_input: {self.on_unused_input!r}")
+
+    def create(self, input_storage: Sequence[Any] | None = None, trustme: bool = False) -> Function:
+        import theano
+        from theano.link.vm import build_vm
+
+        fgraph = self.fgraph
+        cells = []
+        defaults = []
+        for inp, given in zip(self.inputs, input_storage or [None] * len(self.inputs)):
+            if isinstance(inp.variable, SharedVariable) and inp.shared:
+                cell = inp.variable.container.storage
+                defaults.append((None, True))
+            elif isinstance(inp, In) and inp.has_default:
+                value = inp.value
+                if isinstance(value, SharedVariable):
+                    cell = value.container.storage
+                    defaults.append((None, True))
+                else:
+                    filtered = inp.variable.type.filter(value, inp.strict, inp.allow_downcast)
+                    cell = [filtered]
+                    defaults.append((filtered, inp.update is not None))
+            else:
+                cell = [None]
+                defaults.append(None)
+            cells.append(cell)
+        profile = self.profile
+        if profile is True or (profile is None and theano.config.profile):
+            from theano.compile.profiling import ProfileStats
+
+            profile = ProfileStats(name=self.name)
+        elif profile is False:
+            profile = None
+        vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile)
+        update_pairs = []
+        n_out = len(self.outputs)
+        update_inputs = [i for i, inp in enumerate(self.inputs) if inp.update is not None]
+        for k, i in enumerate(update_inputs):
+            update_pairs.append((cells[i], output_cells[n_out + k]))
+        fn = Function(self, cells, output_cells, vm, defaults, update_pairs, self.output_keys, self.unpack_single,
+                      self.return_none, self.name, profile=profile)
+        return fn

@@ -1,0 +1,133 @@
+"""The base class of operations."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from theano.graph.basic import Apply, Variable
+from theano.graph.utils import MethodNotDefined, add_tag_trace
+
+
+class Op:
+    """An operation: builds Apply nodes (:meth:`make_node`) and computes them (:meth:`perform`).
+
+    Ops that declare ``__props__`` (a tuple of attribute names) compare and hash by those
+    attributes, so two instances with equal parameters are interchangeable in a graph; ops
+    without ``__props__`` compare by identity.
+
+    Optional hooks, with Theano 1.0's signatures: ``infer_shape(node, input_shapes)``,
+    ``grad(inputs, output_grads)``, ``L_op(inputs, outputs, output_grads)``,
+    ``R_op(inputs, eval_points)``, ``connection_pattern(node)``,
+    ``do_constant_folding(node)``, ``view_map`` and ``destroy_map``.
+    """
+
+    default_output: int | None = None
+    view_map: dict[int, list[int]] = {}
+    destroy_map: dict[int, list[int]] = {}
+
+    # -- identity --------------------------------------------------------------------------
+    def _props(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__props__)
+
+    def _props_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__props__}
+
+    def __eq__(self, other: Any) -> bool:
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return self is other
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self) -> int:
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return id(self)
+        return hash((type(self), self._props()))
+
+    def __str__(self) -> str:
+        props = getattr(type(self), "__props__", None)
+        if props:
+            body = ", ".join(f"{name}={getattr(self, name)!r}" for name in props)
+            return f"{type(self).__name__}{{{body}}}"
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    # -- building --------------------------------------------------------------------------
+    def make_node(self, *inputs: Any) -> Apply:
+        raise MethodNotDefined("make_node", type(self), type(self).__name__)
+
+    def __call__(self, *inputs: Any, **kwargs: Any):
+        """Apply the op; return its default output, or the list of outputs."""
+        return_list = kwargs.pop("return_list", False)
+        node = self.make_node(*inputs, **kwargs)
+        for out in node.outputs:
+            add_tag_trace(out)
+        _compute_test_values(node)
+        if self.default_output is not None:
+            rval = node.outputs[self.default_output]
+            return [rval] if return_list else rval
+        if len(node.outputs) == 1 and not return_list:
+            return node.outputs[0]
+        return list(node.outputs)
+
+    # -- running ---------------------------------------------------------------------------
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list[Any]],
+                params: Any = None) -> None:
+        """Compute the outputs of ``node`` from ``inputs``; write each into ``output_storage[i][0]``."""
+        raise MethodNotDefined("perform", type(self), type(self).__name__)
+
+    def get_params(self, node: Apply) -> Any:
+        return None
+
+    def do_constant_folding(self, node: Apply) -> bool:
+        return True
+
+    def prepare_node(self, node: Apply, storage_map=None, compute_map=None, impl=None) -> None:
+        """Called once before a node is run; may cache anything the run needs."""
+
+    # -- gradients (implemented in later layers; see theano.gradient) ------------------------
+    def L_op(self, inputs, outputs, output_grads):
+        return self.grad(inputs, output_grads)
+
+    def grad(self, inputs, output_grads):
+        raise MethodNotDefined("grad", type(self), type(self).__name__)
+
+    def R_op(self, inputs, eval_points):
+        raise MethodNotDefined("R_op", type(self), type(self).__name__)
+
+
+def _compute_test_values(node: Apply) -> None:
+    """With ``config.compute_test_value`` on, compute the new node's outputs' test values."""
+    import theano
+
+    mode = theano.config.compute_test_value
+    if mode == "off":
+        return
+    values = []
+    for inp in node.inputs:
+        try:
+            values.append(inp.get_test_value())
+        except AttributeError:
+            if mode == "ignore":
+                return
+            msg = f"Cannot compute test value: input {inp} of {node.op} has no test value"
+            if mode == "warn":
+                import warnings
+
+                warnings.warn(msg, stacklevel=3)
+                return
+            raise ValueError(msg) from None
+    storage = [[None] for _ in node.outputs]
+    node.op.perform(node, values, storage)
+    for out, cell in zip(node.outputs, storage):
+        out.tag.test_value = cell[0]
+
+
+class PureOp(Op):
+    """Theano 1.0 name kept for old code."""
+
+
+def get_test_value(var: Variable):
+    return var.get_test_value()

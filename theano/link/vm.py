@@ -1,0 +1,116 @@
+"""The Python VM: runs each node's ``perform`` in topological order.
+
+Every op has a ``perform``, so this VM runs any graph; it is the reference the native
+backends are tested against. It frees each intermediate result as soon as nothing else
+needs it (``config.allow_gc``) and checks that every op returned a value of its output type.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from theano.graph.basic import Apply
+from theano.link.utils import gc_plan, map_storage, raise_with_op
+from theano.tensor.type import TensorType
+
+
+def _coercer(var) -> Callable[[Any], Any] | None:
+    """A function fixing a tensor output's container type (NumPy scalars to 0-d arrays)."""
+    if not isinstance(var.type, TensorType):
+        return None
+    dtype = var.type.numpy_dtype
+    ndim = var.type.ndim
+
+    def coerce(value):
+        if type(value) is not np.ndarray or value.dtype != dtype:
+            value = np.asarray(value, dtype=dtype)
+        if value.ndim != ndim:
+            raise TypeError(f"{var.owner.op} returned a {value.ndim}-d value for its {ndim}-d output {var}")
+        return value
+
+    return coerce
+
+
+class Step:
+    """One node of the program: its op's perform bound to its storage cells."""
+
+    __slots__ = ("node", "perform", "inputs", "outputs", "coercers", "dead", "params")
+
+    def __init__(self, node: Apply, storage_map: dict, dead: list[list]):
+        self.node = node
+        self.perform = node.op.perform
+        self.inputs = [storage_map[v] for v in node.inputs]
+        self.outputs = [storage_map[v] for v in node.outputs]
+        self.coercers = [(cell, c) for cell, c in zip(self.outputs, map(_coercer, node.outputs)) if c is not None]
+        self.dead = dead
+        self.params = node.op.get_params(node)
+
+
+class VM:
+    """Runs a FunctionGraph's nodes; storage cells are shared with the caller."""
+
+    def __init__(self, fgraph, order: Sequence[Apply], storage_map: dict, allow_gc: bool = True,
+                 profile=None):
+        self.fgraph = fgraph
+        self.order = list(order)
+        self.storage_map = storage_map
+        plan = gc_plan(fgraph, self.order, storage_map) if allow_gc else [[] for _ in self.order]
+        for node in self.order:
+            node.op.prepare_node(node, storage_map, None, "py")
+        self.steps = [Step(node, storage_map, dead) for node, dead in zip(self.order, plan)]
+        self.profile = profile
+
+    def __call__(self) -> None:
+        if self.profile is not None:
+            return self._run_profiled()
+        for step in self.steps:
+            args = [cell[0] for cell in step.inputs]
+            try:
+                if step.params is None:
+                    step.perform(step.node, args, step.outputs)
+                else:
+                    step.perform(step.node, args, step.outputs, step.params)
+                for cell, coerce in step.coercers:
+                    cell[0] = coerce(cell[0])
+            except Exception as exc:
+                self._clear()
+                raise_with_op(step.node, exc, args, self.fgraph)
+            for cell in step.dead:
+                cell[0] = None
+
+    def _run_profiled(self) -> None:
+        timings = self.profile.apply_time
+        for step in self.steps:
+            args = [cell[0] for cell in step.inputs]
+            start = time.perf_counter()
+            try:
+                if step.params is None:
+                    step.perform(step.node, args, step.outputs)
+                else:
+                    step.perform(step.node, args, step.outputs, step.params)
+                for cell, coerce in step.coercers:
+                    cell[0] = coerce(cell[0])
+            except Exception as exc:
+                self._clear()
+                raise_with_op(step.node, exc, args, self.fgraph)
+            timings[step.node] = timings.get(step.node, 0.0) + time.perf_counter() - start
+            for cell in step.dead:
+                cell[0] = None
+
+    def _clear(self) -> None:
+        """Drop intermediate values after a failure."""
+        keep = set(map(id, (self.storage_map[v] for v in self.fgraph.inputs)))
+        for step in self.steps:
+            for cell in step.outputs:
+                if id(cell) not in keep:
+                    cell[0] = None
+
+
+def build_vm(fgraph, input_storage: list, allow_gc: bool = True, profile=None) -> tuple[VM, list]:
+    """A VM for ``fgraph`` whose inputs read from ``input_storage`` cells; also its output cells."""
+    order = fgraph.toposort()
+    _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
+    return VM(fgraph, order, storage_map, allow_gc=allow_gc, profile=profile), output_storage

@@ -123,6 +123,7 @@ class TheanoConfigParser:
     def __init__(self, flags: dict[str, str], rc_files: Sequence[str]):
         object.__setattr__(self, "_params", {})
         object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_sections", {})
         object.__setattr__(self, "_env_flags", dict(flags))
         rc = configparser.ConfigParser(interpolation=None)
         rc.read([os.path.expanduser(p) for p in rc_files])
@@ -133,6 +134,10 @@ class TheanoConfigParser:
         param.fullname = name
         param.doc = doc or param.doc
         self._params[name] = param
+        prefix = name
+        while "." in prefix:
+            prefix = prefix.rpartition(".")[0]
+            self._sections.setdefault(prefix, _Section(self, prefix))
         raw = self._lookup_raw(name)
         default = param.default() if callable(param.default) else param.default
         value = param.validate(default if raw is None else raw)
@@ -162,9 +167,9 @@ class TheanoConfigParser:
         try:
             return self._values[name]
         except KeyError:
-            prefix = name + "."
-            if any(key.startswith(prefix) for key in self._params):
-                return _Section(self, name)
+            section = self._sections.get(name)
+            if section is not None:
+                return section
             raise AttributeError(f"theano.config has no flag named '{name}'") from None
 
     def _set(self, name: str, value: Any) -> None:

@@ -217,18 +217,15 @@ class Function:
     def copy(self, share_memory: bool = False, swap: dict | None = None, delete_updates: bool = False,
              name: str | None = None, profile=None):
         """A new Function computing the same thing (recompiled; shared variables may be swapped)."""
-        maker = self.maker
-        outputs = maker.original_outputs
-        updates = [] if delete_updates else maker.original_updates
-        from theano.compile.function import function as _function
+        from theano.compile.function import pfunc
 
-        inputs = list(maker.original_inputs)
-        givens = []
-        if swap:
-            givens = [(old, new) for old, new in swap.items()]
-        fn = _function(inputs, outputs, mode=maker.mode, updates=updates, givens=givens or None,
-                       name=name or self.name, profile=profile, on_unused_input="ignore",
-                       accept_inplace=True)
+        maker = self.maker
+        updates = [] if delete_updates else maker.original_updates
+        givens = list(swap.items()) if swap else None
+        fn = pfunc(list(maker.original_inputs), maker.original_outputs, mode=maker.mode, updates=updates,
+                   givens=givens, name=name or self.name, profile=profile, on_unused_input="ignore",
+                   accept_inplace=True, output_keys=maker.output_keys, unpack_single=maker.unpack_single,
+                   return_none=maker.return_none)
         fn.trust_input = self.trust_input
         return fn
 

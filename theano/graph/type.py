@@ -62,9 +62,7 @@ class Type:
 
     def __call__(self, name: str | None = None) -> Variable:
         """A new variable of this type (``T.TensorType('float64', (False,))('x')``)."""
-        from theano.graph.utils import add_tag_trace
-
-        return add_tag_trace(self.make_variable(name))
+        return self.make_variable(name)
 
     @staticmethod
     def values_eq(a: Any, b: Any) -> bool:

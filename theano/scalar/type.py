@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,12 @@ _KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 def upcast(dtype: str, *dtypes: str) -> str:
     """The dtype NumPy gives when combining arrays of these dtypes."""
-    return str(np.result_type(*[np.dtype(d) for d in (dtype, *dtypes)]))
+    return _upcast((str(dtype), *map(str, dtypes)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _upcast(dtypes: tuple[str, ...]) -> str:
+    return str(np.result_type(*[np.dtype(d) for d in dtypes]))
 
 
 def upgrade_to_float_dtype(dtype: str) -> str:

@@ -19,6 +19,9 @@ _PATTERN_NAMES = {
 }
 
 
+_NUMPY_DTYPES: dict[str, np.dtype] = {}
+
+
 class TensorType(Type):
     """The type of arrays with ``dtype`` and ``len(broadcastable)`` dimensions.
 
@@ -32,13 +35,14 @@ class TensorType(Type):
                  sparse_grad: bool = False):
         if dtype == "floatX":
             dtype = theano.config.floatX
-        dtype = str(np.dtype(dtype))
+        if dtype not in all_types:
+            dtype = str(np.dtype(dtype))
         if dtype not in all_types:
             raise TypeError(f"Unsupported dtype for TensorType: {dtype}")
         self.dtype = dtype
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
-        self.numpy_dtype = np.dtype(dtype)
+        self.numpy_dtype = _NUMPY_DTYPES.get(dtype) or _NUMPY_DTYPES.setdefault(dtype, np.dtype(dtype))
         self.sparse_grad = sparse_grad
 
     @property

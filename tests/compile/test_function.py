@@ -326,3 +326,46 @@ def test_rebuild_strict_false_allows_type_change():
     out = x * 2
     f = function([y], out, givens={x: T.cast(y, "float64")}, rebuild_strict=False)
     np.testing.assert_allclose(f(np.ones(2, dtype="float32")), [2.0, 2.0])
+
+
+def test_nanguard_mode_raises_on_nan():
+    from theano.compile.nanguardmode import NanGuardMode
+
+    x = T.dvector("x")
+    f = function([x], T.log(x), mode=NanGuardMode(nan_is_error=True, inf_is_error=True, big_is_error=False))
+    np.testing.assert_allclose(f(np.ones(2)), [0.0, 0.0])
+    with pytest.raises(AssertionError, match="NaN detected"):
+        f(np.array([-1.0, 1.0]))
+    with pytest.raises(AssertionError, match="Inf detected"):
+        f(np.array([0.0, 1.0]))
+    g = function([x], T.log(x), mode="NanGuardMode")
+    with pytest.raises(AssertionError):
+        g(np.array([-1.0]))
+
+
+def test_debug_mode_catches_undeclared_view_and_destroy():
+    from theano.compile.debugmode import BadDestroyMap, BadViewMap, DebugMode
+    from theano.graph.basic import Apply
+    from theano.graph.op import Op
+
+    class SneakyView(Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            return Apply(self, [x], [x.type()])
+
+        def perform(self, node, inputs, output_storage, params=None):
+            output_storage[0][0] = inputs[0][:]  # a view, not declared
+
+    class SneakyDestroy(SneakyView):
+        def perform(self, node, inputs, output_storage, params=None):
+            inputs[0][0] = 42.0
+            output_storage[0][0] = inputs[0].copy()
+
+    x = T.dvector("x")
+    with pytest.raises(BadViewMap):
+        function([x], SneakyView()(x * 1), mode=DebugMode())(np.ones(2))
+    with pytest.raises(BadDestroyMap):
+        function([x], SneakyDestroy()(x * 1), mode=DebugMode())(np.ones(2))
+    f = function([x], T.exp(x).sum(), mode="DebugMode")
+    np.testing.assert_allclose(f(np.zeros(3)), 3.0)

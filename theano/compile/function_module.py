@@ -364,7 +364,9 @@ class FunctionMaker:
             profile = ProfileStats(name=self.name)
         elif profile is False:
             profile = None
-        vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile)
+        checker = getattr(self.mode, "node_checker", None)
+        vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile,
+                                    node_checker=checker() if checker is not None else None)
         update_pairs = []
         n_out = len(self.outputs)
         update_inputs = [i for i, inp in enumerate(self.inputs) if inp.update is not None]

@@ -53,7 +53,7 @@ class VM:
     """Runs a FunctionGraph's nodes; storage cells are shared with the caller."""
 
     def __init__(self, fgraph, order: Sequence[Apply], storage_map: dict, allow_gc: bool = True,
-                 profile=None):
+                 profile=None, node_checker=None):
         self.fgraph = fgraph
         self.order = list(order)
         self.storage_map = storage_map
@@ -62,10 +62,11 @@ class VM:
             node.op.prepare_node(node, storage_map, None, "py")
         self.steps = [Step(node, storage_map, dead) for node, dead in zip(self.order, plan)]
         self.profile = profile
+        self.node_checker = node_checker
 
     def __call__(self) -> None:
-        if self.profile is not None:
-            return self._run_profiled()
+        if self.profile is not None or self.node_checker is not None:
+            return self._run_instrumented()
         for step in self.steps:
             args = [cell[0] for cell in step.inputs]
             try:
@@ -81,10 +82,13 @@ class VM:
             for cell in step.dead:
                 cell[0] = None
 
-    def _run_profiled(self) -> None:
-        timings = self.profile.apply_time
+    def _run_instrumented(self) -> None:
+        """The slow path: time each node (profile) and/or check it (DebugMode, NanGuardMode)."""
+        timings = self.profile.apply_time if self.profile is not None else {}
+        checker = self.node_checker
         for step in self.steps:
             args = [cell[0] for cell in step.inputs]
+            before = checker.before(step.node, args) if checker is not None else None
             start = time.perf_counter()
             try:
                 if step.params is None:
@@ -97,6 +101,12 @@ class VM:
                 self._clear()
                 raise_with_op(step.node, exc, args, self.fgraph)
             timings[step.node] = timings.get(step.node, 0.0) + time.perf_counter() - start
+            if checker is not None:
+                try:
+                    checker.after(step.node, args, [cell[0] for cell in step.outputs], before)
+                except Exception as exc:
+                    self._clear()
+                    raise_with_op(step.node, exc, args, self.fgraph)
             for cell in step.dead:
                 cell[0] = None
 
@@ -109,8 +119,14 @@ class VM:
                     cell[0] = None
 
 
-def build_vm(fgraph, input_storage: list, allow_gc: bool = True, profile=None) -> tuple[VM, list]:
-    """A VM for ``fgraph`` whose inputs read from ``input_storage`` cells; also its output cells."""
+def build_vm(fgraph, input_storage: list, allow_gc: bool = True, profile=None,
+             node_checker=None) -> tuple[VM, list]:
+    """A VM for ``fgraph`` whose inputs read from ``input_storage`` cells; also its output cells.
+
+    ``node_checker`` (an object with ``before(node, inputs)`` and ``after(node, inputs,
+    outputs, before_state)``) is called around every node, as DebugMode and NanGuardMode do.
+    """
     order = fgraph.toposort()
     _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
-    return VM(fgraph, order, storage_map, allow_gc=allow_gc, profile=profile), output_storage
+    vm = VM(fgraph, order, storage_map, allow_gc=allow_gc, profile=profile, node_checker=node_checker)
+    return vm, output_storage

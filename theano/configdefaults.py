@@ -31,7 +31,7 @@ def _default_base_compiledir() -> str:
 
 def _compiledir_format() -> str:
     impl = sys.implementation.name
-    version = "%d.%d" % sys.version_info[:2]
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return f"compiledir_{platform.system()}-{platform.machine()}-{impl}{version}"
 
 

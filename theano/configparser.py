@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -106,7 +107,7 @@ def parse_theano_flags(text: str) -> dict[str, str]:
 class _Section:
     """Attribute access for dotted flag names: ``config.unittests.rseed``."""
 
-    def __init__(self, parser: "TheanoConfigParser", prefix: str):
+    def __init__(self, parser: TheanoConfigParser, prefix: str):
         object.__setattr__(self, "_parser", parser)
         object.__setattr__(self, "_prefix", prefix)
 
@@ -217,7 +218,7 @@ class TheanoConfigParser:
             for name, value in old.items():
                 self._values[name] = value
 
-    def change_flags(self, *args: dict[str, Any], **kwargs: Any) -> "change_flags":
+    def change_flags(self, *args: dict[str, Any], **kwargs: Any) -> change_flags:
         return change_flags(*args, config=self, **kwargs)
 
 

@@ -37,7 +37,7 @@ class DebugMode(Mode):
         super().__init__(linker="py", optimizer=optimizer)
         self.check_isfinite = bool(check_isfinite) if check_isfinite is not None else False
 
-    def node_checker(self) -> "_DebugChecks":
+    def node_checker(self) -> _DebugChecks:
         return _DebugChecks(self.check_isfinite)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from theano.compile.io import In, SymbolicInput, SymbolicOutput
 from theano.compile.ops import deep_copy_op
@@ -76,7 +77,7 @@ def _name_of(inp: SymbolicInput, position: int) -> str:
 class Function:
     """A compiled function: call it with NumPy values (by position or by input name)."""
 
-    def __init__(self, maker: "FunctionMaker", input_cells: list, output_cells: list, vm, defaults: list,
+    def __init__(self, maker: FunctionMaker, input_cells: list, output_cells: list, vm, defaults: list,
                  update_pairs: list, output_keys, unpack_single: bool, return_none: bool, name: str | None,
                  profile=None):
         self.maker = maker
@@ -334,13 +335,14 @@ class FunctionMaker:
                 raise ValueError(f"Invalid value for on_unused_input: {self.on_unused_input!r}")
 
     def create(self, input_storage: Sequence[Any] | None = None, trustme: bool = False) -> Function:
+        """Make the callable: input cells (shared variables use their containers), the VM, updates."""
         import theano
         from theano.link.vm import build_vm
 
         fgraph = self.fgraph
         cells = []
         defaults = []
-        for inp, given in zip(self.inputs, input_storage or [None] * len(self.inputs)):
+        for inp in self.inputs:
             if isinstance(inp.variable, SharedVariable) and inp.shared:
                 cell = inp.variable.container.storage
                 defaults.append((None, True))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import theano
 
@@ -31,7 +32,7 @@ class Mode:
         self.call_time = 0.0
         self.fn_time = 0.0
 
-    def _derive(self, including=(), excluding=(), requiring=()) -> "Mode":
+    def _derive(self, including=(), excluding=(), requiring=()) -> Mode:
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.included = self.included + tuple(including)
@@ -39,16 +40,16 @@ class Mode:
         new.required = self.required + tuple(requiring)
         return new
 
-    def including(self, *tags: str) -> "Mode":
+    def including(self, *tags: str) -> Mode:
         return self._derive(including=tags)
 
-    def excluding(self, *tags: str) -> "Mode":
+    def excluding(self, *tags: str) -> Mode:
         return self._derive(excluding=tags)
 
-    def requiring(self, *tags: str) -> "Mode":
+    def requiring(self, *tags: str) -> Mode:
         return self._derive(requiring=tags)
 
-    def clone(self, link_kwargs=None, optimizer="", **kwargs) -> "Mode":
+    def clone(self, link_kwargs=None, optimizer="", **kwargs) -> Mode:
         new = self._derive()
         if optimizer != "":
             new.optimizer = optimizer

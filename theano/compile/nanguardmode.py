@@ -21,7 +21,7 @@ class NanGuardMode(Mode):
         self.inf_is_error = cfg.inf_is_error if inf_is_error is None else inf_is_error
         self.big_is_error = cfg.big_is_error if big_is_error is None else big_is_error
 
-    def node_checker(self) -> "_NanGuard":
+    def node_checker(self) -> _NanGuard:
         return _NanGuard(self.nan_is_error, self.inf_is_error, self.big_is_error)
 
 

@@ -10,8 +10,9 @@ Every traversal here is iterative, so graphs of any depth can be walked.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import count
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from theano.graph.utils import Scratchpad, ValidatingScratchpad
 
@@ -28,7 +29,7 @@ class Node:
 class Apply(Node):
     """The application of ``op`` to ``inputs``, producing ``outputs``."""
 
-    def __init__(self, op, inputs: Sequence["Variable"], outputs: Sequence["Variable"]):
+    def __init__(self, op, inputs: Sequence[Variable], outputs: Sequence[Variable]):
         self.op = op
         self.inputs = []
         self.tag = Scratchpad()
@@ -47,7 +48,7 @@ class Apply(Node):
                 raise ValueError("All output variables passed to Apply must belong to it.")
             self.outputs.append(out)
 
-    def default_output(self) -> "Variable":
+    def default_output(self) -> Variable:
         """The output returned when the op is called like a function."""
         do = getattr(self.op, "default_output", None)
         if do is None:
@@ -64,13 +65,13 @@ class Apply(Node):
     def get_parents(self) -> list:
         return list(self.inputs)
 
-    def clone(self) -> "Apply":
+    def clone(self) -> Apply:
         """A new Apply with the same op and inputs and fresh outputs."""
         cp = self.__class__(self.op, self.inputs, [out.clone() for out in self.outputs])
         cp.tag = self.tag.__class__().__update__(self.tag) if isinstance(self.tag, Scratchpad) else self.tag
         return cp
 
-    def clone_with_new_inputs(self, inputs: Sequence["Variable"], strict: bool = True) -> "Apply":
+    def clone_with_new_inputs(self, inputs: Sequence[Variable], strict: bool = True) -> Apply:
         """Apply the same op to ``inputs``.
 
         With ``strict`` the new inputs must have the old inputs' types (or be convertible to
@@ -146,7 +147,7 @@ class Variable(Node):
     def __repr__(self) -> str:
         return str(self)
 
-    def clone(self) -> "Variable":
+    def clone(self) -> Variable:
         """A new variable of the same type and name, with no owner."""
         cp = self.__class__(self.type, None, None, self.name)
         cp.tag = self.tag.__class__.__new__(self.tag.__class__)
@@ -201,7 +202,7 @@ class Constant(Variable):
             text = text[:10] + "..." + text[-5:]
         return f"{type(self).__name__}{{{text}}}"
 
-    def clone(self) -> "Constant":
+    def clone(self) -> Constant:
         return self.__class__(self.type, self.data, self.name)
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from theano.graph.basic import Apply, Constant, Variable, clone_get_equiv, io_toposort, vars_between
 
@@ -18,18 +19,18 @@ class MissingInputError(Exception):
 class Feature:
     """A listener attached to a FunctionGraph; every hook is optional."""
 
-    def on_attach(self, fgraph: "FunctionGraph") -> None: ...
+    def on_attach(self, fgraph: FunctionGraph) -> None: ...
 
-    def on_detach(self, fgraph: "FunctionGraph") -> None: ...
+    def on_detach(self, fgraph: FunctionGraph) -> None: ...
 
-    def on_import(self, fgraph: "FunctionGraph", node: Apply, reason: str | None) -> None: ...
+    def on_import(self, fgraph: FunctionGraph, node: Apply, reason: str | None) -> None: ...
 
-    def on_prune(self, fgraph: "FunctionGraph", node: Apply, reason: str | None) -> None: ...
+    def on_prune(self, fgraph: FunctionGraph, node: Apply, reason: str | None) -> None: ...
 
-    def on_change_input(self, fgraph: "FunctionGraph", node, i: int, old: Variable, new: Variable,
+    def on_change_input(self, fgraph: FunctionGraph, node, i: int, old: Variable, new: Variable,
                         reason: str | None) -> None: ...
 
-    def orderings(self, fgraph: "FunctionGraph") -> dict:
+    def orderings(self, fgraph: FunctionGraph) -> dict:
         return {}
 
 
@@ -243,7 +244,7 @@ class FunctionGraph:
         if not variables <= self.variables:
             raise Exception("The variables are inappropriately cached")
 
-    def clone(self, check_integrity: bool = True) -> "FunctionGraph":
+    def clone(self, check_integrity: bool = True) -> FunctionGraph:
         return self.clone_get_equiv(check_integrity)[0]
 
     def clone_get_equiv(self, check_integrity: bool = True, attach_feature: bool = True):

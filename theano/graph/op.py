@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from theano.graph.basic import Apply, Variable
 from theano.graph.utils import MethodNotDefined, add_tag_trace

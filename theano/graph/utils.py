@@ -26,7 +26,7 @@ class Scratchpad:
     def clear(self) -> None:
         self.__dict__.clear()
 
-    def __update__(self, other: "Scratchpad") -> "Scratchpad":
+    def __update__(self, other: Scratchpad) -> Scratchpad:
         self.__dict__.update(other.__dict__)
         return self
 

@@ -8,7 +8,8 @@ needs it (``config.allow_gc``) and checks that every op returned a value of its 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -108,7 +108,7 @@ def test_setting_values():
     finally:
         theano.config.on_unused_input = old
     with pytest.raises(AttributeError):
-        theano.config.no_such_flag
+        _ = theano.config.no_such_flag
 
 
 def test_parser_is_reusable():

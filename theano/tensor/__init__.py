@@ -33,7 +33,7 @@ from theano.tensor.basic import (  # noqa: F401
     zeros_like,
 )
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise  # noqa: F401
-from theano.tensor.join import Join, MakeVector, as_shape_vector, concatenate, join, make_vector, stack  # noqa: F401
+from theano.tensor.join import *  # noqa: F401,F403
 from theano.tensor.math import *  # noqa: F401,F403
 from theano.tensor.math import abs_, max, min, sum, all, any, round, pow, divmod, complex  # noqa: F401
 from theano.tensor.shape import (  # noqa: F401

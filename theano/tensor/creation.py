@@ -20,18 +20,20 @@ from theano.tensor.basic import (
     get_scalar_constant_value,
     zeros_like,
 )
+from theano.tensor.join import _int_scalar
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
 
-__all__ = ["ARange", "Eye", "arange", "eye", "identity_like", "tri", "tril", "triu"]
-
-
-def _int_scalar(value: Any, what: str) -> TensorVariable:
-    """``value`` as an int64 0-d tensor; TypeError naming ``what`` when it is not an integer scalar."""
-    var = as_tensor_variable(value)
-    if var.type.ndim != 0 or var.type.dtype not in discrete_types or var.type.dtype == "bool":
-        raise TypeError(f"{what} must be an integer scalar, got {var.type}")
-    return cast(var, "int64")
+__all__ = [
+    "ARange",
+    "Eye",
+    "arange",
+    "eye",
+    "identity_like",
+    "tri",
+    "tril",
+    "triu",
+]
 
 
 def _is_constant_one(var: TensorVariable) -> bool:

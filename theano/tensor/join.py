@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from theano.graph.basic import Apply
+from theano.graph.basic import Apply, Constant
 from theano.graph.op import Op
 from theano.scalar.type import discrete_types, upcast
 from theano.tensor.basic import (
     NotScalarConstantError,
+    alloc,
     as_elemwise_inputs,
     as_tensor_variable,
-    alloc,
     cast,
     get_scalar_constant_value,
     get_vector_length,
     shape_padaxis,
 )
-from theano.graph.basic import Constant
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
 
@@ -421,20 +421,23 @@ def tile(x: Any, reps: Any, ndim: int | None = None) -> TensorVariable:
         of the two; required when ``reps`` is a vector of unknown length.
     """
     x = as_tensor_variable(x)
+    entries = None  # the repetitions as a list, when their number is known
     if isinstance(reps, (list, tuple)):
-        n_reps = len(reps)
-        reps = _int_vector(reps, "tile: reps")
+        entries = list(reps)
     else:
-        reps_var = as_tensor_variable(reps)
-        if reps_var.type.ndim == 0:
-            n_reps = 1
-            reps = _int_vector([reps_var], "tile: reps")
+        reps = as_tensor_variable(reps)
+        if reps.type.ndim == 0:
+            entries = [reps]
+        elif isinstance(reps, Constant) and reps.type.ndim == 1:
+            entries = [int(r) for r in _int_vector(reps, "tile: reps").data]
         else:
-            reps = _int_vector(reps_var, "tile: reps")
-            try:
-                n_reps = get_vector_length(reps)
-            except ValueError:
-                n_reps = None
+            reps = _int_vector(reps, "tile: reps")
+    n_reps = len(entries) if entries is not None else None
+    if n_reps is None:
+        try:
+            n_reps = get_vector_length(reps)
+        except ValueError:
+            n_reps = None
     if ndim is None:
         if n_reps is None:
             raise ValueError("tile: reps is a vector of unknown length; pass ndim")
@@ -443,13 +446,13 @@ def tile(x: Any, reps: Any, ndim: int | None = None) -> TensorVariable:
         raise ValueError(f"tile: ndim={ndim} is smaller than the input's {x.type.ndim} dimensions")
     if n_reps is not None and n_reps > ndim:
         raise ValueError(f"tile: reps has {n_reps} entries, more than ndim={ndim}")
-    if n_reps is None:
+    if entries is not None:
+        reps = _int_vector([1] * (ndim - n_reps) + entries, "tile: reps")
+    else:
         from theano.tensor import math as tm
 
         n_pad = tm.maximum(ndim - reps.shape[0], 0)
         reps = join(0, alloc(np.asarray(1, dtype="int64"), n_pad), reps)
-    elif n_reps < ndim:
-        reps = join(0, as_tensor_variable(np.ones(ndim - n_reps, dtype="int64")), reps)
     return Tile(ndim)(x, reps)
 
 

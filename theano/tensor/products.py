@@ -9,13 +9,14 @@ than two dimensions move the contracted axes together and reshape to matrices ar
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from theano.graph.basic import Apply
+from theano.graph.basic import Apply, Variable
 from theano.graph.op import Op
-from theano.scalar.type import upcast
+from theano.scalar.type import ScalarType, upcast
 from theano.tensor.basic import as_tensor_variable, constant, patternbroadcast
 from theano.tensor.math import mul
 from theano.tensor.shape import reshape, shape_i
@@ -199,7 +200,8 @@ def _contract(a: TensorVariable, b: TensorVariable, a_axes: list[int], b_axes: l
     b_free = [i for i in range(len(lead), b.type.ndim) if i not in b_axes]
     a_op = _as_operand(a, lead + a_free + a_axes, lead, [a_free, a_axes])
     b_op = _as_operand(b, lead + b_axes + b_free, lead, [b_axes, b_free])
-    out_bcast = a.type.broadcastable[: len(lead)] + tuple(a.type.broadcastable[i] for i in a_free) + tuple(
+    batch_bcast = (a.type.broadcastable[0] or b.type.broadcastable[0],) if batched else ()
+    out_bcast = batch_bcast + tuple(a.type.broadcastable[i] for i in a_free) + tuple(
         b.type.broadcastable[i] for i in b_free)
     if not a_axes:
         # Nothing summed: an outer product by broadcasting.
@@ -207,10 +209,6 @@ def _contract(a: TensorVariable, b: TensorVariable, a_axes: list[int], b_axes: l
         b_b = b_op.dimshuffle(lead + ["x"] * (a_op.type.ndim - len(lead)) + list(range(len(lead), b_op.type.ndim)))
         out = mul(a_b, b_b)
     elif batched:
-        if a_op.type.ndim == 1 or b_op.type.ndim == 1:
-            # A batch of scalars on one side: pad it into a batch of length-1 vectors.
-            a_op = a_op.dimshuffle(0, "x") if a_op.type.ndim == 1 else a_op
-            b_op = b_op.dimshuffle(0, "x") if b_op.type.ndim == 1 else b_op
         out = _batched_dot(a_op, b_op)
     else:
         out = _dot(a_op, b_op)
@@ -221,6 +219,17 @@ def _contract(a: TensorVariable, b: TensorVariable, a_axes: list[int], b_axes: l
     if out.type.broadcastable != out_bcast:
         out = patternbroadcast(out, out_bcast)
     return out
+
+
+def _foreign_dot(a: Any, b: Any):
+    """The product computed by a non-tensor operand's ``__dot__``/``__rdot__``, else None."""
+    for var, method, other in ((a, "__dot__", b), (b, "__rdot__", a)):
+        if isinstance(var, Variable) and not isinstance(var.type, (TensorType, ScalarType)):
+            hook = getattr(var, method, None)
+            result = hook(other) if hook is not None else NotImplemented
+            if result is not NotImplemented:
+                return result
+    return None
 
 
 def dot(a: Any, b: Any) -> TensorVariable:
@@ -240,8 +249,12 @@ def dot(a: Any, b: Any) -> TensorVariable:
 
     Notes
     -----
-    ``x.dot(y)`` and ``x @ y`` call this function.
+    ``x.dot(y)`` and ``x @ y`` call this function. A variable of another type (a sparse
+    matrix) that defines ``__dot__`` or ``__rdot__`` computes the product itself, as in Theano.
     """
+    foreign = _foreign_dot(a, b)
+    if foreign is not None:
+        return foreign
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     if a.type.ndim == 0 or b.type.ndim == 0:

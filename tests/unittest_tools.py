@@ -36,13 +36,13 @@ def symbolic_shapes(outputs: Sequence[Variable]) -> list[tuple]:
     for node in io_toposort(graph_inputs(outputs), outputs):
         for inp in node.inputs:
             if inp not in shapes:
-                shapes[inp] = tuple(shape_i(inp, i) for i in range(inp.type.ndim))
+                shapes[inp] = tuple(shape_i(inp, i) for i in range(getattr(inp.type, "ndim", 0)))
         out_shapes = node.op.infer_shape(node, [shapes[i] for i in node.inputs])
         for out, shp in zip(node.outputs, out_shapes):
             shapes[out] = tuple(shp)
     for out in outputs:
         if out not in shapes:
-            shapes[out] = tuple(shape_i(out, i) for i in range(out.type.ndim))
+            shapes[out] = tuple(shape_i(out, i) for i in range(getattr(out.type, "ndim", 0)))
     return [shapes[o] for o in outputs]
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.special
+import scipy.stats
 
 import theano
 import theano.tensor as T
@@ -159,12 +160,24 @@ def _complex(re, im):
     return re + 1j * im
 
 
+def _gammau(k, x):
+    return scipy.special.gammaincc(k, x) * scipy.special.gamma(k)
+
+
+def _gammal(k, x):
+    return scipy.special.gammainc(k, x) * scipy.special.gamma(k)
+
+
+def _chi2sf(x, k):
+    return scipy.stats.chi2.sf(x, k)
+
+
 # name: (theano function, reference, domain, accepted dtypes, dtype rule, computed in float)
 UNARY = {
     "neg": (T.neg, np.negative, (-3, 3), NUMERIC, rule_same, False),
     "abs_": (T.abs_, np.abs, (-3, 3), ALL, rule_real, False),
     "sgn": (T.sgn, np.sign, (-3, 3), NONBOOL_REAL, rule_same, False),
-    "inv": (T.inv, np.reciprocal, "nonzero", NUMERIC, rule_float, True),
+    "inv": (T.inv, np.reciprocal, "nonzero", ALL, rule_float, True),
     "sqr": (T.sqr, np.square, (-3, 3), ALL, rule_arith, False),
     "sqrt": (T.sqrt, np.sqrt, (0, 4), ALL, rule_float, True),
     "exp": (T.exp, np.exp, (-3, 3), ALL, rule_float, True),
@@ -222,8 +235,8 @@ BINARY = {
     "sub": (T.sub, np.subtract, (-3, 3), (-3, 3), ALL, rule_arith, False),
     "mul": (T.mul, np.multiply, (-3, 3), (-3, 3), ALL, rule_arith, False),
     "true_div": (T.true_div, np.true_divide, (-3, 3), "nonzero", NUMERIC, rule_true_div, True),
-    "int_div": (T.int_div, np.floor_divide, (-5, 5), "nonzero", NONBOOL_REAL, rule_arith, False),
-    "mod": (T.mod, np.mod, (-5, 5), "nonzero", NONBOOL_REAL, rule_arith, False),
+    "int_div": (T.int_div, np.floor_divide, (-5, 5), "nonzero", REAL, rule_arith, False),
+    "mod": (T.mod, np.mod, (-5, 5), "nonzero", REAL, rule_arith, False),
     "pow": (T.pow, np.power, (0.5, 3), (0, 3), ALL, rule_arith, False),
     "maximum": (T.maximum, np.maximum, (-3, 3), (-3, 3), REAL, rule_same, False),
     "minimum": (T.minimum, np.minimum, (-3, 3), (-3, 3), REAL, rule_same, False),
@@ -240,6 +253,13 @@ BINARY = {
     "xor": (T.xor, np.bitwise_xor, (-3, 3), (-3, 3), DISCRETE, rule_same, False),
     "xlogy0": (T.xlogy0, scipy.special.xlogy, (0, 3), (0.1, 3), REAL, rule_float, True),
     "complex": (T.complex, _complex, (-3, 3), (-3, 3), REAL, rule_complex, True),
+    "gammainc": (T.gammainc, scipy.special.gammainc, (0.5, 3), (0.1, 3), REAL, rule_float, True),
+    "gammaincc": (T.gammaincc, scipy.special.gammaincc, (0.5, 3), (0.1, 3), REAL, rule_float, True),
+    "gammau": (T.gammau, _gammau, (0.5, 3), (0.1, 3), REAL, rule_float, True),
+    "gammal": (T.gammal, _gammal, (0.5, 3), (0.1, 3), REAL, rule_float, True),
+    "chi2sf": (T.chi2sf, _chi2sf, (0.1, 3), (1, 3), REAL, rule_float, True),
+    "jv": (T.jv, scipy.special.jv, (0, 3), (-3, 3), REAL, rule_float, True),
+    "iv": (T.iv, scipy.special.iv, (0, 3), (-3, 3), REAL, rule_float, True),
 }
 
 # Mixed pairs exercise promotion between tensors (NumPy 2's rule).
@@ -306,7 +326,8 @@ def test_unary_rejects_dtype(name, dtype):
         func(T.tensor(dtype, (False,)))
 
 
-@pytest.mark.parametrize("name", ["int_div", "mod", "maximum", "arctan2", "hypot", "lt", "and_", "xlogy0"])
+@pytest.mark.parametrize("name", ["int_div", "mod", "maximum", "arctan2", "hypot", "lt", "and_", "xlogy0", "complex",
+                                  "gammainc", "jv", "chi2sf"])
 def test_binary_rejects_complex(name):
     accepted = BINARY[name][4]
     rejected = [d for d in ALL if d not in accepted]
@@ -394,6 +415,21 @@ def test_switch(cond_dtype, dtypes, func):
     check_close(evaluate([c, a, b], out, [vc, va, vb]), np.where(vc, va, vb), out.dtype)
 
 
+@pytest.mark.parametrize("cond_dtype", ["bool", "int32", "float64"])
+@pytest.mark.parametrize("value_dtype", ["int8", "float32"])
+def test_switch_with_python_numbers(cond_dtype, value_dtype):
+    c = T.tensor(cond_dtype, (False,))
+    x = T.tensor(value_dtype, (False,))
+    vc = make_value((-1, 1), cond_dtype, shape=(6,))
+    vx = make_value((-3, 3), value_dtype, shape=(6,), offset=1)
+    weak, both = T.switch(c, x, 2), T.switch(c, 1, 0)
+    assert weak.dtype == value_dtype  # the condition's dtype does not matter
+    assert both.dtype == "int64"
+    got_weak, got_both = evaluate([c, x], [weak, both], [vc, vx])
+    np.testing.assert_array_equal(got_weak, np.where(vc, vx, np.asarray(2, value_dtype)))
+    np.testing.assert_array_equal(got_both, np.where(vc, 1, 0))
+
+
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "int64", "float32", "float64"])
 def test_clip(dtype):
     x = T.tensor(dtype, (False,))
@@ -460,8 +496,8 @@ def test_cast_floatx_and_named_converters():
     x = T.ivector()
     with theano.change_flags(floatX="float32"):
         assert T.cast(x, "floatX").dtype == "float32"
-    assert T._convert_to_int8(x).dtype == "int8"
-    assert T._convert_to_float64(x).dtype == "float64"
+    assert theano.tensor.basic._convert_to_int8(x).dtype == "int8"
+    assert theano.tensor.basic._convert_to_float64(x).dtype == "float64"
 
 
 # ------------------------------------------------------------------------------------------
@@ -646,6 +682,17 @@ def test_mod_of_complex_raises():
         T.zvector() % 2
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_ceil_intdiv(dtype):
+    a = T.tensor(dtype, (False,))
+    b = T.tensor(dtype, (False,))
+    va = np.array([7, -7, 6, 0, -6, 5], dtype=dtype)
+    vb = np.array([2, 2, 3, 4, -4, -3], dtype=dtype)
+    out = T.ceil_intdiv(a, b)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(evaluate([a, b], out, [va, vb]), np.ceil(va / vb).astype(dtype))
+
+
 def test_divmod():
     x = T.ivector()
     y = T.ivector()
@@ -708,7 +755,9 @@ REDUCTIONS = {
 def test_reduction(name, dtype, axis, keepdims):
     func, np_func, dtypes, domain = REDUCTIONS[name]
     if dtype not in dtypes:
-        pytest.skip("not meaningful for this dtype")
+        with pytest.raises(TypeError, match="complex"):
+            func(_x3(dtype), axis=axis, keepdims=keepdims)
+        return
     if name in ("max", "min") and axis == ():
         pytest.skip("NumPy does not define max over no axis")
     x = _x3(dtype)
@@ -752,7 +801,11 @@ def test_sum_prod_dtype_argument(dtype, out_dtype, func):
     x = T.tensor(dtype, (False, False))
     value = make_value((-2, 3), dtype, shape=(3, 4))
     out = getattr(T, func)(x, axis=0, dtype=out_dtype)
-    expected = getattr(np, func)(value, axis=0, dtype=out_dtype)
+    if dtype.startswith("float") and out_dtype is not None and out_dtype.startswith("int"):
+        # Theano accumulates in float64, then casts (NumPy would cast every element first)
+        expected = getattr(np, func)(value.astype("float64"), axis=0).astype(out_dtype)
+    else:
+        expected = getattr(np, func)(value, axis=0, dtype=out_dtype)
     assert out.dtype == str(expected.dtype)
     check_close(evaluate([x], out, [value]), expected, str(expected.dtype))
 
@@ -797,12 +850,12 @@ def test_mean_dtype_argument():
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "complex128"])
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)], ids=_axis_id)
 @pytest.mark.parametrize("ddof", [0, 1])
-@pytest.mark.parametrize("keepdims", [False, True])
-def test_var_std(dtype, axis, ddof, keepdims):
+@pytest.mark.parametrize("keepdims, corrected", [(False, False), (True, False), (False, True)])
+def test_var_std(dtype, axis, ddof, keepdims, corrected):
     x = _x3(dtype)
     value = _v3(dtype)
-    v = T.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
-    s = T.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    v = T.var(x, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+    s = T.std(x, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
     ev = np.var(value, axis=_np_axis(axis), ddof=ddof, keepdims=keepdims)
     es = np.std(value, axis=_np_axis(axis), ddof=ddof, keepdims=keepdims)
     assert v.dtype == str(ev.dtype)
@@ -899,3 +952,97 @@ def test_reduction_of_broadcastable_axes_and_symbolic_axis():
     utt.assert_allclose(evaluate([x], kept, [value]), value.max(axis=(0, 2), keepdims=True))
     const_axis = T.sum(x, axis=np.int64(2))
     utt.assert_allclose(evaluate([x], const_axis, [value]), value.sum(axis=2))
+
+
+def test_var_ddof_must_be_an_integer():
+    with pytest.raises(ValueError, match="ddof"):
+        T.var(T.dvector(), ddof=True)
+    with pytest.raises(ValueError, match="ddof"):
+        T.var(T.dvector(), ddof=0.5)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_argmax_of_complex_raises(dtype):
+    for func in (T.argmax, T.argmin, T.max_and_argmax):
+        with pytest.raises(TypeError, match="complex"):
+            func(T.tensor(dtype, (False,)))
+
+
+# ------------------------------------------------------------------------------------------
+# TensorVariable methods and attributes that use this module
+# ------------------------------------------------------------------------------------------
+
+def test_variable_attributes():
+    x = T.tensor("float32", (False, True, False))
+    assert x.ndim == 3 and x.dtype == "float32" and x.broadcastable == (False, True, False)
+    vx = make_value((-3, 3), "float32", shape=(2, 1, 4))
+    got = evaluate([x], [x.T, x.size, x.sum(), x.astype("int8")], [vx])
+    np.testing.assert_array_equal(got[0], vx.T)
+    assert got[1] == vx.size
+    utt.assert_allclose(got[2], vx.sum())
+    np.testing.assert_array_equal(got[3], vx.astype("int8"))
+    z = T.zvector()
+    vz = make_value((-3, 3), "complex128", shape=(3,))
+    re, im, cj = evaluate([z], [z.real, z.imag, z.conj()], [vz])
+    np.testing.assert_array_equal(re, vz.real)
+    np.testing.assert_array_equal(im, vz.imag)
+    np.testing.assert_array_equal(cj, vz.conj())
+    assert z.conjugate().dtype == "complex128"
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, np.inf])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_norm_method(order, axis):
+    x = T.dmatrix()
+    vx = make_value((-3, 3), "float64", shape=(3, 4))
+    expected = np.max(np.abs(vx), axis=axis) if np.isinf(order) else np.sum(np.abs(vx) ** order, axis=axis) ** (
+        1.0 / order)
+    utt.assert_allclose(evaluate([x], x.norm(order, axis=axis), [vx]), expected)
+    with pytest.raises(NotImplementedError):
+        x.norm(0)
+
+
+def test_iteration():
+    m = T.dmatrix()
+    rows, cols = m.shape
+    vm = np.zeros((2, 5))
+    assert [int(v) for v in evaluate([m], [rows, cols], [vm])] == [2, 5]
+    assert len(list(m.shape)) == 2
+    with pytest.raises(TypeError, match="iteration"):
+        list(m)
+    with pytest.raises(TypeError, match="iteration"):
+        for _ in T.dvector():
+            pass
+
+
+def test_cast_of_nan_and_inf_to_int_is_silent():
+    x = T.dvector()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = evaluate([x], T.cast(x, "int32"), [np.array([np.nan, np.inf, 1.5])])
+    assert got.dtype == np.int32 and got[2] == 1
+
+
+def test_len_setitem_round_method():
+    x = T.dvector()
+    with pytest.raises(TypeError, match="len"):
+        len(x)
+    with pytest.raises(TypeError, match="set_subtensor"):
+        x[0] = 1
+    value = np.array([0.5, 1.5, 2.5, -0.5])
+    rounded, away = evaluate([x], [x.round(), x.round("half_away_from_zero")], [value])
+    np.testing.assert_array_equal(rounded, np.round(value))
+    np.testing.assert_array_equal(away, _round_away(value))
+
+
+@pytest.mark.parametrize("func, np_func", [(T.largest, np.maximum), (T.smallest, np.minimum)])
+def test_largest_smallest(func, np_func):
+    a, b, c = T.dvector(), T.dvector(), T.drow()
+    va, vb, vc = (make_value((-3, 3), "float64", shape=s, offset=i) for i, s in enumerate([(4,), (4,), (1, 4)]))
+    out = func(a, b, c)
+    assert out.broadcastable == (True, False)
+    utt.assert_allclose(evaluate([a, b, c], out, [va, vb, vc]), np_func(np_func(va, vb), vc))
+    assert func(a) is a
+    assert func(2, a).dtype == "float64"
+    with pytest.raises(TypeError):
+        func()

@@ -7,21 +7,21 @@ Gradients live in :mod:`theano.scalar.grad`; C and CUDA renderings live with the
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import builtins
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.special
 
-from theano.graph.basic import Apply, Constant, Variable
+from theano.graph.basic import Apply, Variable
 from theano.graph.op import Op
 from theano.scalar.type import (
     ScalarConstant,
     ScalarType,
     ScalarVariable,
     complex_types,
-    continuous_types,
     discrete_types,
-    float_types,
     get_scalar_type,
     upcast,
     upgrade_to_float_dtype,
@@ -35,10 +35,9 @@ from theano.scalar.type import (
 class _TypeRule:
     """A named rule mapping input scalar types to output scalar types (hashable, printable)."""
 
-    def __init__(self, name: str, rule: Callable[..., Sequence[str]], casts_inputs: bool = False):
+    def __init__(self, name: str, rule: Callable[..., Sequence[str]]):
         self.name = name
         self.rule = rule
-        self.casts_inputs = casts_inputs
 
     def __call__(self, *types: ScalarType) -> list[ScalarType]:
         return [get_scalar_type(d) for d in self.rule(*[t.dtype for t in types])]
@@ -72,7 +71,7 @@ def _real_part(*dtypes: str) -> list[str]:
 
 
 def _complex_from_float(*dtypes: str) -> list[str]:
-    dtype = upgrade_to_float_dtype(upcast(*dtypes))
+    dtype = upgrade_to_float_dtype(upcast(*_check_no_complex(dtypes, dtypes)))
     return ["complex64" if dtype in ("float16", "float32") else "complex128"]
 
 
@@ -98,10 +97,10 @@ same_out_nocomplex = _TypeRule("same_out_nocomplex", lambda d, *rest: _check_no_
 no_bool_out = _TypeRule("no_bool_out", _no_bool)
 bool_out = _TypeRule("bool_out", lambda *d: ["bool"])
 int_out = bool_out
-upgrade_to_float = _TypeRule("upgrade_to_float", _float_out, casts_inputs=True)
-upgrade_to_float_no_complex = _TypeRule("upgrade_to_float_no_complex", _float_no_complex, casts_inputs=True)
+upgrade_to_float = _TypeRule("upgrade_to_float", _float_out)
+upgrade_to_float_no_complex = _TypeRule("upgrade_to_float_no_complex", _float_no_complex)
 real_out = _TypeRule("real_out", _real_part)
-complex_from_float = _TypeRule("complex_from_float", _complex_from_float, casts_inputs=True)
+complex_from_float = _TypeRule("complex_from_float", _complex_from_float)
 discrete_out = _TypeRule("discrete_out", _discrete_only)
 second_type = _TypeRule("second_type", lambda *d: [d[-1]])
 switch_type = _TypeRule("switch_type", lambda c, a, b: [upcast(a, b)])
@@ -109,8 +108,27 @@ switch_type = _TypeRule("switch_type", lambda c, a, b: [upcast(a, b)])
 
 def _check_no_complex(dtypes, result):
     if any(d in complex_types for d in dtypes):
-        raise TypeError("complex arguments are not supported by this op")
+        raise TypeError(f"complex arguments are not supported by this op, got {', '.join(dtypes)}")
     return result
+
+
+def _upcast_nobool_no_complex(*dtypes: str) -> list[str]:
+    return _check_no_complex(dtypes, _upcast_nobool(*dtypes))
+
+
+def _bool_no_complex(*dtypes: str) -> list[str]:
+    return _check_no_complex(dtypes, ["bool"])
+
+
+def _round_out(dtype: str) -> list[str]:
+    if dtype == "bool" or dtype in complex_types:
+        raise TypeError(f"rounding works on integers and reals, got {dtype}")
+    return [dtype]
+
+
+upcast_out_nobool_no_complex = _TypeRule("upcast_out_nobool_no_complex", _upcast_nobool_no_complex)
+bool_out_no_complex = _TypeRule("bool_out_no_complex", _bool_no_complex)
+round_out = _TypeRule("round_out", _round_out)
 
 
 def _float_div_out(*dtypes: str) -> list[str]:
@@ -121,7 +139,7 @@ def _float_div_out(*dtypes: str) -> list[str]:
     return [upcast(*dtypes)]
 
 
-true_div_out = _TypeRule("true_div_out", _float_div_out, casts_inputs=True)
+true_div_out = _TypeRule("true_div_out", _float_div_out)
 
 
 # ------------------------------------------------------------------------------------------
@@ -155,6 +173,24 @@ def constant(x: Any, name: str | None = None, dtype: str | None = None) -> Scala
     return ScalarConstant(get_scalar_type(str(data.dtype)), data[()], name=name)
 
 
+def _as_scalar_inputs(inputs: Sequence[Any], value_inputs: Sequence[int] | None = None) -> list[ScalarVariable]:
+    """Convert an op's arguments; Python numbers next to variables are "weak" (they take the
+    variables' dtype when they fit, as for tensors)."""
+    python_numbers = [type(x) in (bool, int, float, builtins.complex) for x in inputs]
+    if not any(python_numbers) or all(python_numbers):
+        return [as_scalar(x) for x in inputs]
+    from theano.tensor.basic import _weak_scalar_dtype
+
+    converted = [None if weak else as_scalar(x) for x, weak in zip(inputs, python_numbers)]
+    positions = range(len(inputs)) if value_inputs is None else value_inputs
+    strong = [converted[i] for i in positions if i < len(inputs) and not python_numbers[i]]
+    if not strong:  # only Python numbers among the values: each takes its own default dtype
+        return [as_scalar(x) if weak else v for x, weak, v in zip(inputs, python_numbers, converted)]
+    strong_dtype = upcast(*[v.type.dtype for v in strong])
+    return [constant(x, dtype=_weak_scalar_dtype(x, strong_dtype)) if weak else v
+            for x, weak, v in zip(inputs, python_numbers, converted)]
+
+
 class ScalarOp(Op):
     """An operation on scalars, usable elementwise on tensors through Elemwise.
 
@@ -184,7 +220,7 @@ class ScalarOp(Op):
     def make_node(self, *inputs: Any) -> Apply:
         if self.nin >= 0 and len(inputs) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
-        inputs = [as_scalar(x) for x in inputs]
+        inputs = _as_scalar_inputs(inputs, getattr(self, "value_inputs", None))
         outputs = [t() for t in self.output_types([x.type for x in inputs])]
         return Apply(self, inputs, outputs)
 
@@ -194,13 +230,7 @@ class ScalarOp(Op):
 
     def impl_arrays(self, inputs: Sequence[np.ndarray], out_dtypes: Sequence[str]):
         """Compute on arrays, returning results of exactly ``out_dtypes``."""
-        rule = getattr(self, "output_types_preference", None)
-        if rule is not None and rule.casts_inputs:
-            target = out_dtypes[0]
-            if target in complex_types:
-                target = "float32" if target == "complex64" else "float64"
-            inputs = [x.astype(target) if x.dtype.kind in "biu" else x for x in inputs]
-        result = self.impl(*inputs)
+        result = self.impl(*_computation_inputs(inputs, out_dtypes[0]))
         if self.nout == 1:
             result = (result,)
         return [np.asarray(r, dtype=d) if getattr(r, "dtype", None) != d else r
@@ -217,6 +247,25 @@ class ScalarOp(Op):
 
     def c_code_cache_version(self):
         return ()
+
+
+_REAL_PART_DTYPE = {"complex64": "float32", "complex128": "float64"}
+
+
+def _computation_inputs(inputs: Sequence[np.ndarray], out_dtype: str) -> list[np.ndarray]:
+    """Convert inputs so that NumPy computes in the output's precision.
+
+    Integers feeding a float (or complex) result become that float, so ``exp(int8)`` is
+    computed in float32 rather than NumPy's float16; booleans feeding an integer result become
+    that integer, so ``True + True`` is 2 rather than NumPy's logical ``True``.
+    """
+    kind = np.dtype(out_dtype).kind
+    if kind in "fc":
+        target = _REAL_PART_DTYPE.get(out_dtype, out_dtype)
+        return [x.astype(target) if x.dtype.kind in "biu" else x for x in inputs]
+    if kind in "iu":
+        return [x.astype(out_dtype) if x.dtype.kind == "b" else x for x in inputs]
+    return list(inputs)
 
 
 class UnaryScalarOp(ScalarOp):
@@ -308,12 +357,35 @@ def _trigamma(x):
     return scipy.special.polygamma(1, x)
 
 
+def _gammau(k, x):
+    return scipy.special.gammaincc(k, x) * scipy.special.gamma(k)
+
+
+def _gammal(k, x):
+    return scipy.special.gammainc(k, x) * scipy.special.gamma(k)
+
+
 def _chi2sf(x, k):
     return scipy.special.chdtrc(k, x)
 
 
 def _angle_out(dtype: str) -> list[str]:
     return _real_part(dtype) if dtype in complex_types else [upgrade_to_float_dtype(dtype)]
+
+
+def _add_n(*xs):
+    # np.add's third positional argument is ``out``: fold n-ary sums explicitly.
+    total = xs[0]
+    for x in xs[1:]:
+        total = np.add(total, x)
+    return total
+
+
+def _mul_n(*xs):
+    total = xs[0]
+    for x in xs[1:]:
+        total = np.multiply(total, x)
+    return total
 
 
 def _int_div(x, y):
@@ -324,15 +396,16 @@ def _int_div(x, y):
 # The table of scalar ops
 # ------------------------------------------------------------------------------------------
 # Each line: class and instance, base class, NumPy implementation, output type rule.
-Add, add = _define("Add", "add", ScalarOp, np.add, upcast_out_nobool, identity=0, commutative=True, associative=True)
-Mul, mul = _define("Mul", "mul", ScalarOp, np.multiply, upcast_out_nobool, identity=1, commutative=True, associative=True)
+_AC = {"commutative": True, "associative": True}
+Add, add = _define("Add", "add", ScalarOp, _add_n, upcast_out_nobool, identity=0, **_AC)
+Mul, mul = _define("Mul", "mul", ScalarOp, _mul_n, upcast_out_nobool, identity=1, **_AC)
 Sub, sub = _define("Sub", "sub", BinaryScalarOp, np.subtract, upcast_out_nobool)
 TrueDiv, true_div = _define("TrueDiv", "true_div", BinaryScalarOp, np.true_divide, true_div_out)
-IntDiv, int_div = _define("IntDiv", "int_div", BinaryScalarOp, _int_div, upcast_out_no_complex)
-Mod, mod = _define("Mod", "mod", BinaryScalarOp, np.mod, upcast_out_no_complex)
+IntDiv, int_div = _define("IntDiv", "int_div", BinaryScalarOp, _int_div, upcast_out_nobool_no_complex)
+Mod, mod = _define("Mod", "mod", BinaryScalarOp, np.mod, upcast_out_nobool_no_complex)
 Pow, pow = _define("Pow", "pow", BinaryScalarOp, np.power, upcast_out_nobool)
-Maximum, maximum = _define("Maximum", "maximum", BinaryScalarOp, np.maximum, upcast_out, commutative=True, associative=True)
-Minimum, minimum = _define("Minimum", "minimum", BinaryScalarOp, np.minimum, upcast_out, commutative=True, associative=True)
+Maximum, maximum = _define("Maximum", "maximum", BinaryScalarOp, np.maximum, upcast_out_no_complex, **_AC)
+Minimum, minimum = _define("Minimum", "minimum", BinaryScalarOp, np.minimum, upcast_out_no_complex, **_AC)
 ArcTan2, arctan2 = _define("ArcTan2", "arctan2", BinaryScalarOp, np.arctan2, upgrade_to_float_no_complex)
 Hypot, hypot = _define("Hypot", "hypot", BinaryScalarOp, np.hypot, upgrade_to_float_no_complex)
 Neg, neg = _define("Neg", "neg", UnaryScalarOp, np.negative, no_bool_out)
@@ -342,17 +415,17 @@ Inv, inv = _define("Inv", "inv", UnaryScalarOp, np.reciprocal, upgrade_to_float)
 Sqr, sqr = _define("Sqr", "sqr", UnaryScalarOp, _sqr, same_out_nobool)
 Sqrt, sqrt = _define("Sqrt", "sqrt", UnaryScalarOp, np.sqrt, upgrade_to_float)
 Identity, identity = _define("Identity", "identity", UnaryScalarOp, _identity, same_out)
-LT, lt = _define("LT", "lt", LogicalComparison, np.less, bool_out)
-GT, gt = _define("GT", "gt", LogicalComparison, np.greater, bool_out)
-LE, le = _define("LE", "le", LogicalComparison, np.less_equal, bool_out)
-GE, ge = _define("GE", "ge", LogicalComparison, np.greater_equal, bool_out)
+LT, lt = _define("LT", "lt", LogicalComparison, np.less, bool_out_no_complex)
+GT, gt = _define("GT", "gt", LogicalComparison, np.greater, bool_out_no_complex)
+LE, le = _define("LE", "le", LogicalComparison, np.less_equal, bool_out_no_complex)
+GE, ge = _define("GE", "ge", LogicalComparison, np.greater_equal, bool_out_no_complex)
 EQ, eq = _define("EQ", "eq", LogicalComparison, np.equal, bool_out, commutative=True)
 NEQ, neq = _define("NEQ", "neq", LogicalComparison, np.not_equal, bool_out, commutative=True)
 IsNan, isnan = _define("IsNan", "isnan", UnaryScalarOp, np.isnan, bool_out)
 IsInf, isinf = _define("IsInf", "isinf", UnaryScalarOp, np.isinf, bool_out)
-AND, and_ = _define("AND", "and_", BinaryScalarOp, np.bitwise_and, discrete_out, commutative=True, associative=True)
-OR, or_ = _define("OR", "or_", BinaryScalarOp, np.bitwise_or, discrete_out, commutative=True, associative=True)
-XOR, xor = _define("XOR", "xor", BinaryScalarOp, np.bitwise_xor, discrete_out, commutative=True, associative=True)
+AND, and_ = _define("AND", "and_", BinaryScalarOp, np.bitwise_and, discrete_out, **_AC)
+OR, or_ = _define("OR", "or_", BinaryScalarOp, np.bitwise_or, discrete_out, **_AC)
+XOR, xor = _define("XOR", "xor", BinaryScalarOp, np.bitwise_xor, discrete_out, **_AC)
 Invert, invert = _define("Invert", "invert", UnaryScalarOp, np.invert, discrete_out)
 Exp, exp = _define("Exp", "exp", UnaryScalarOp, np.exp, upgrade_to_float)
 Exp2, exp2 = _define("Exp2", "exp2", UnaryScalarOp, np.exp2, upgrade_to_float)
@@ -383,8 +456,10 @@ Rad2Deg, rad2deg = _define("Rad2Deg", "rad2deg", UnaryScalarOp, np.rad2deg, upgr
 Floor, floor = _define("Floor", "floor", UnaryScalarOp, np.floor, upgrade_to_float_no_complex)
 Ceil, ceil = _define("Ceil", "ceil", UnaryScalarOp, np.ceil, upgrade_to_float_no_complex)
 Trunc, trunc = _define("Trunc", "trunc", UnaryScalarOp, np.trunc, upgrade_to_float_no_complex)
-RoundHalfToEven, round_half_to_even = _define("RoundHalfToEven", "round_half_to_even", UnaryScalarOp, _round_half_to_even, upgrade_to_float_no_complex)
-RoundHalfAwayFromZero, round_half_away_from_zero = _define("RoundHalfAwayFromZero", "round_half_away_from_zero", UnaryScalarOp, _round_half_away_from_zero, upgrade_to_float_no_complex)
+RoundHalfToEven, round_half_to_even = _define(
+    "RoundHalfToEven", "round_half_to_even", UnaryScalarOp, _round_half_to_even, round_out)
+RoundHalfAwayFromZero, round_half_away_from_zero = _define(
+    "RoundHalfAwayFromZero", "round_half_away_from_zero", UnaryScalarOp, _round_half_away_from_zero, round_out)
 Erf, erf = _define("Erf", "erf", UnaryScalarOp, scipy.special.erf, upgrade_to_float_no_complex)
 Erfc, erfc = _define("Erfc", "erfc", UnaryScalarOp, scipy.special.erfc, upgrade_to_float_no_complex)
 Erfcx, erfcx = _define("Erfcx", "erfcx", UnaryScalarOp, scipy.special.erfcx, upgrade_to_float_no_complex)
@@ -395,8 +470,14 @@ GammaLn, gammaln = _define("GammaLn", "gammaln", UnaryScalarOp, scipy.special.ga
 Psi, psi = _define("Psi", "psi", UnaryScalarOp, scipy.special.digamma, upgrade_to_float_no_complex)
 TriGamma, tri_gamma = _define("TriGamma", "tri_gamma", UnaryScalarOp, _trigamma, upgrade_to_float_no_complex)
 Chi2SF, chi2sf = _define("Chi2SF", "chi2sf", BinaryScalarOp, _chi2sf, upgrade_to_float_no_complex)
-GammaInc, gammainc = _define("GammaInc", "gammainc", BinaryScalarOp, scipy.special.gammainc, upgrade_to_float_no_complex)
-GammaIncC, gammaincc = _define("GammaIncC", "gammaincc", BinaryScalarOp, scipy.special.gammaincc, upgrade_to_float_no_complex)
+GammaInc, gammainc = _define("GammaInc", "gammainc", BinaryScalarOp, scipy.special.gammainc,
+                             upgrade_to_float_no_complex)
+GammaIncC, gammaincc = _define("GammaIncC", "gammaincc", BinaryScalarOp, scipy.special.gammaincc,
+                               upgrade_to_float_no_complex)
+GammaU, gammau = _define("GammaU", "gammau", BinaryScalarOp, _gammau, upgrade_to_float_no_complex)
+GammaL, gammal = _define("GammaL", "gammal", BinaryScalarOp, _gammal, upgrade_to_float_no_complex)
+Jv, jv = _define("Jv", "jv", BinaryScalarOp, scipy.special.jv, upgrade_to_float_no_complex)
+Iv, iv = _define("Iv", "iv", BinaryScalarOp, scipy.special.iv, upgrade_to_float_no_complex)
 J0, j0 = _define("J0", "j0", UnaryScalarOp, scipy.special.j0, upgrade_to_float_no_complex)
 J1, j1 = _define("J1", "j1", UnaryScalarOp, scipy.special.j1, upgrade_to_float_no_complex)
 I0, i0 = _define("I0", "i0", UnaryScalarOp, scipy.special.i0, upgrade_to_float_no_complex)
@@ -407,7 +488,8 @@ Angle, angle = _define("Angle", "angle", UnaryScalarOp, np.angle, _TypeRule("ang
 Conj, conj = _define("Conj", "conj", UnaryScalarOp, np.conjugate, same_out)
 Complex, complex = _define("Complex", "complex", BinaryScalarOp, _complex, complex_from_float)
 Second, second = _define("Second", "second", BinaryScalarOp, _second, second_type)
-Switch, switch = _define("Switch", "switch", ScalarOp, _switch, switch_type, nin=3)
+# the condition does not decide the dtype of Python numbers among the values
+Switch, switch = _define("Switch", "switch", ScalarOp, _switch, switch_type, nin=3, value_inputs=(1, 2))
 Clip, clip = _define("Clip", "clip", ScalarOp, _clip, upcast_out_no_complex, nin=3)
 
 fill = second

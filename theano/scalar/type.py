@@ -64,22 +64,19 @@ class ScalarType(Type):
         return hash((ScalarType, self.dtype))
 
     def filter(self, data, strict: bool = False, allow_downcast: bool | None = None):
+        """``data`` as a NumPy scalar of this dtype, with the conversion rules of
+        :meth:`TensorType.filter <theano.tensor.type.TensorType.filter>` for 0-d tensors."""
         if strict:
-            if not (isinstance(data, np.generic) and str(data.dtype) == self.dtype):
-                raise TypeError(f"{self} expects a numpy scalar of dtype {self.dtype}, got {data!r}")
-            return data
-        try:
-            converted = np.asarray(data, dtype=self.dtype)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise TypeError(f"{self} cannot store {data!r}: {exc}") from None
-        if converted.ndim != 0:
-            raise TypeError(f"{self} expects a scalar, got an array of shape {converted.shape}")
-        if not allow_downcast:
-            original = np.asarray(data)
-            if original.dtype != converted.dtype and not np.can_cast(original.dtype, self.dtype):
-                if not (isinstance(data, (int, float, complex)) and converted == original):
-                    raise TypeError(f"{self} cannot store {data!r} without losing precision")
-        return converted[()]
+            if not (isinstance(data, (np.generic, np.ndarray)) and str(data.dtype) == self.dtype
+                    and np.ndim(data) == 0):
+                raise TypeError(f"{self} expects a numpy scalar of dtype {self.dtype}, got {data!r:.60}")
+            return data[()]
+        tensor_type = self.__dict__.get("_tensor_type")
+        if tensor_type is None:
+            from theano.tensor.type import TensorType
+
+            tensor_type = self.__dict__["_tensor_type"] = TensorType(self.dtype, ())
+        return tensor_type.filter(data, allow_downcast=allow_downcast)[()]
 
     @staticmethod
     def values_eq(a, b) -> bool:
@@ -89,10 +86,10 @@ class ScalarType(Type):
     def values_eq_approx(a, b, tolerance: float = 1e-4) -> bool:
         return bool(np.allclose(a, b, rtol=tolerance, atol=tolerance, equal_nan=True))
 
-    def make_variable(self, name: str | None = None) -> "ScalarVariable":
+    def make_variable(self, name: str | None = None) -> ScalarVariable:
         return ScalarVariable(self, None, name=name)
 
-    def make_constant(self, value, name=None) -> "ScalarConstant":
+    def make_constant(self, value, name=None) -> ScalarConstant:
         return ScalarConstant(self, value, name=name)
 
     def __str__(self) -> str:

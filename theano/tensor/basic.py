@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,18 +62,37 @@ def autocast_dtype(x: Any) -> str:
     return str(np.asarray(x).dtype)
 
 
-def _weak_scalar_dtype(value: Any, strong_dtype: str) -> str:
-    """The dtype a Python number takes next to tensors of ``strong_dtype`` (NumPy 2's rule:
-    a Python number adopts the tensor's dtype unless it needs a higher kind)."""
-    dtype = str(np.result_type(np.dtype(strong_dtype), value))
-    if (type(value) is float or type(value) is complex) and strong_dtype in discrete_types:
-        # An integer tensor meets a Python float: the float's own default decides.
-        dtype = upcast(strong_dtype, autocast_dtype(value)) if theano.config.floatX != "float64" else dtype
-    if type(value) is int and np.dtype(dtype).kind in "iu":
+def _smallest_int_dtype(value: int, signed: bool) -> str:
+    """The narrowest integer dtype holding ``value`` (unsigned only if allowed and ``value >= 0``)."""
+    kinds = ("int8", "int16", "int32", "int64") if signed or value < 0 else ("uint8", "uint16", "uint32", "uint64")
+    for dtype in kinds:
         info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
-            dtype = upcast(dtype, str(np.min_scalar_type(value)))
-    return dtype
+        if info.min <= value <= info.max:
+            return dtype
+    if 0 <= value < 2**64:
+        return "uint64"
+    raise OverflowError(f"Python int {value} does not fit in 64 bits")
+
+
+def _weak_scalar_dtype(value: Any, strong_dtype: str) -> str:
+    """The dtype a Python number takes next to tensors of ``strong_dtype``.
+
+    NumPy 2's rule (NEP 50): the number adopts the tensor's dtype unless it needs a higher
+    kind. Unlike NumPy, an integer that does not fit widens the result instead of raising
+    (``int8 + 1000`` is int16), and under floatX=float32 an integer tensor meeting a Python
+    float gives float32 when the integers fit in it (int8, int16, uint8, uint16).
+    """
+    kind = np.dtype(strong_dtype).kind
+    if type(value) is int and kind in "iu":
+        info = np.iinfo(strong_dtype)
+        if info.min <= value <= info.max:
+            return strong_dtype
+        return upcast(strong_dtype, _smallest_int_dtype(value, signed=kind == "i"))
+    if type(value) is int and kind == "b":
+        return autocast_dtype(value)
+    if type(value) in (float, complex) and kind in "biu":
+        return upcast(strong_dtype, autocast_dtype(value))
+    return str(np.result_type(np.dtype(strong_dtype), value))
 
 
 def constant(x: Any, name: str | None = None, ndim: int | None = None, dtype: str | None = None) -> TensorConstant:
@@ -87,7 +107,10 @@ def constant(x: Any, name: str | None = None, ndim: int | None = None, dtype: st
         elif _is_python_scalar(x) or isinstance(x, np.generic):
             dtype = autocast_dtype(x)
         else:
-            arr = np.asarray(x)
+            try:
+                arr = np.asarray(x)
+            except ValueError as exc:  # ragged nested lists
+                raise TypeError(f"Cannot convert {x!r:.80} to a tensor constant: {exc}") from None
             if arr.dtype == object:
                 raise TypeError(f"Cannot convert {x!r:.80} to a tensor constant")
             dtype = str(arr.dtype)
@@ -113,6 +136,8 @@ def constant(x: Any, name: str | None = None, ndim: int | None = None, dtype: st
             if any(s != 1 for s in data.shape[:extra]):
                 raise ValueError(f"Cannot make a {ndim}-d constant from a value of shape {data.shape}")
             data = data.reshape(data.shape[extra:])
+    if isinstance(x, np.ndarray) and np.may_share_memory(data, x):
+        data = data.copy()  # the constant is frozen (read-only): never freeze or alias the caller's array
     bcast = tuple(s == 1 for s in data.shape)
     return TensorConstant(TensorType(str(data.dtype), bcast), data, name=name)
 
@@ -159,22 +184,23 @@ as_tensor = as_tensor_variable
 _as_tensor_variable = as_tensor_variable
 
 
-def as_elemwise_inputs(args: Sequence[Any]) -> list[TensorVariable]:
-    """Convert an elementwise op's arguments; Python numbers take the tensors' dtype."""
-    if not any(_is_python_scalar(a) for a in args):
+def as_elemwise_inputs(args: Sequence[Any], value_inputs: Sequence[int] | None = None) -> list[TensorVariable]:
+    """Convert an elementwise op's arguments; Python numbers are "weak" and take the tensors' dtype.
+
+    ``value_inputs`` are the positions whose dtypes decide that dtype (default: all); a
+    condition, as the first input of ``switch``, does not.
+    """
+    weak = [_is_python_scalar(a) for a in args]
+    if not any(weak):
         return [as_tensor_variable(a) for a in args]
-    strong = [as_tensor_variable(a) for a in args if not _is_python_scalar(a)]
-    if not strong:
-        return [as_tensor_variable(a) for a in args]
+    converted = [None if w else as_tensor_variable(a) for a, w in zip(args, weak)]
+    positions = range(len(args)) if value_inputs is None else value_inputs
+    strong = [converted[i] for i in positions if i < len(args) and not weak[i]]
+    if not strong:  # only Python numbers among the values: each takes its own default dtype
+        return [as_tensor_variable(a) if w else v for a, w, v in zip(args, weak, converted)]
     strong_dtype = upcast(*[v.type.dtype for v in strong])
-    result = []
-    it = iter(strong)
-    for a in args:
-        if _is_python_scalar(a):
-            result.append(constant(a, dtype=_weak_scalar_dtype(a, strong_dtype)))
-        else:
-            result.append(next(it))
-    return result
+    return [constant(a, dtype=_weak_scalar_dtype(a, strong_dtype)) if w else v
+            for a, w, v in zip(args, weak, converted)]
 
 
 # ------------------------------------------------------------------------------------------
@@ -545,3 +571,13 @@ def ones_like(model: Any, dtype: str | None = None, opt: bool = False) -> Tensor
 
 tensor_copy = Elemwise(scalar.identity, name="tensor_copy")
 identity = tensor_copy
+
+
+def __getattr__(name: str):
+    """Theano 1.0 kept most of ``theano.tensor`` in this module: old ``from
+    theano.tensor.basic import dot`` style imports find those names in ``theano.tensor``."""
+    import theano.tensor as tensor_package
+
+    if name.startswith("__") or name not in dir(tensor_package):
+        raise AttributeError(f"module 'theano.tensor.basic' has no attribute '{name}'")
+    return getattr(tensor_package, name)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import typing
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class DimShuffle(Op):
     __props__ = ("input_broadcastable", "new_order")
     view_map = {0: [0]}
 
-    def __init__(self, input_broadcastable: Sequence[bool], new_order: Sequence[Any], inplace: bool = True):
+    def __init__(self, input_broadcastable: Sequence[bool], new_order: Sequence[typing.Any], inplace: bool = True):
         self.input_broadcastable = tuple(bool(b) for b in input_broadcastable)
         ndim = len(self.input_broadcastable)
         order = []
@@ -135,7 +136,7 @@ class Elemwise(Op):
     def make_node(self, *inputs):
         from theano.tensor.basic import as_elemwise_inputs
 
-        inputs = as_elemwise_inputs(inputs)
+        inputs = as_elemwise_inputs(inputs, getattr(self.scalar_op, "value_inputs", None))
         if self.scalar_op.nin >= 0 and len(inputs) != self.scalar_op.nin:
             raise TypeError(f"{self} takes {self.scalar_op.nin} inputs, got {len(inputs)}")
         ndim = max((x.type.ndim for x in inputs), default=0)
@@ -151,7 +152,7 @@ class Elemwise(Op):
             dtypes = ", ".join(x.type.dtype for x in padded)
             raise TypeError(f"{self.scalar_op} does not accept inputs of dtype ({dtypes}): {exc}") from None
         bcast = tuple(all(x.type.broadcastable[d] for x in padded) for d in range(ndim))
-        for out_index, in_index in self.inplace_pattern:
+        for _, in_index in self.inplace_pattern:
             if padded[in_index].type.broadcastable != bcast:
                 raise ValueError("Elemwise: an inplace output must have the broadcast pattern of its input")
         outputs = [TensorType(t.dtype, bcast)() for t in out_types]
@@ -163,14 +164,18 @@ class Elemwise(Op):
         out_dtypes = [o.type.dtype for o in node.outputs]
         with np.errstate(all="ignore"):
             results = self.scalar_op.impl_arrays(inputs, out_dtypes)
+        destroyed = dict(self.inplace_pattern)
         for i, (cell, value) in enumerate(zip(output_storage, results)):
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value, dtype=out_dtypes[i])
-            for out_index, in_index in self.inplace_pattern:
-                if out_index == i and inputs[in_index].shape == value.shape:
-                    target = inputs[in_index]
+            if i in destroyed and inputs[destroyed[i]].shape == value.shape:
+                target = inputs[destroyed[i]]
+                if value is not target:
                     np.copyto(target, value, casting="unsafe")
-                    value = target
+                value = target
+            elif any(np.may_share_memory(value, x) for x in inputs):
+                # NumPy returned an input or a view of it (identity, real, ...): no view_map here
+                value = value.copy()
             cell[0] = value
 
     def infer_shape(self, node, shapes):
@@ -236,6 +241,11 @@ class CAReduce(Op):
             axis = (int(axis),)
         self.axis = None if axis is None else tuple(sorted(int(a) for a in axis))
 
+    @property
+    def has_identity(self) -> bool:
+        """Whether reducing an empty axis is defined (sum: 0, prod: 1; not max)."""
+        return self.scalar_op.identity is not None
+
     def _output_dtype(self, idtype: str) -> str:
         return idtype
 
@@ -270,7 +280,7 @@ class CAReduce(Op):
         (x,) = inputs
         axis = self.axis if self.axis is not None else tuple(range(x.ndim))
         out_dtype = node.outputs[0].type.dtype
-        if axis and x.size == 0 and self.scalar_op.identity is None and any(x.shape[a] == 0 for a in axis):
+        if axis and x.size == 0 and not self.has_identity and any(x.shape[a] == 0 for a in axis):
             raise ValueError(f"{self}: cannot reduce an empty array along axis {axis} (the op has no "
                              "identity)")
         with np.errstate(all="ignore"):
@@ -310,21 +320,23 @@ class CAReduceDtype(CAReduce):
                 "uint8": "uint64", "uint16": "uint64", "uint32": "uint64"}.get(idtype, idtype)
 
     def _acc_dtype(self, idtype: str) -> str:
+        """Theano's rule: accumulate in at least int64 / uint64 / float64 / complex128."""
         if self.acc_dtype is not None:
-            return self.acc_dtype
-        out = self._output_dtype(idtype)
-        if out == "float16":
-            return "float32"
-        return upcast(idtype, out) if idtype != "bool" else out
+            return str(np.dtype(self.acc_dtype)) if self.acc_dtype != "floatX" else _floatx()
+        widest = _WIDE_ACCUMULATOR[np.dtype(idtype).kind]
+        return upcast(idtype, self._output_dtype(idtype), widest)
 
     def make_node(self, x):
         from theano.tensor.basic import as_tensor_variable
 
         x = as_tensor_variable(x)
-        if self.dtype is not None and self.acc_dtype is not None:
-            if upcast(self._output_dtype(x.type.dtype), self.acc_dtype) != self.acc_dtype:
-                raise TypeError(f"acc_dtype {self.acc_dtype} is narrower than the output dtype "
-                                f"{self._output_dtype(x.type.dtype)}")
+        if self.acc_dtype is not None:
+            acc = self._acc_dtype(x.type.dtype)
+            idtype = x.type.dtype
+            continuous_for_discrete = np.dtype(acc).kind in "fc" and np.dtype(idtype).kind in "biu"
+            if not continuous_for_discrete and upcast(idtype, acc) != acc:
+                raise TypeError(f"{type(self).__name__}: acc_dtype {acc} would lose precision on an input "
+                                f"of dtype {idtype}; use an acc_dtype at least as wide as the input")
         return super().make_node(x)
 
     def _reduce(self, x, axis):
@@ -334,6 +346,9 @@ class CAReduceDtype(CAReduce):
         if self.scalar_op.name == "mul":
             return np.prod(x, axis=axis, dtype=acc)
         return super()._reduce(x.astype(acc), axis)
+
+
+_WIDE_ACCUMULATOR = {"b": "int64", "i": "int64", "u": "uint64", "f": "float64", "c": "complex128"}
 
 
 def _floatx() -> str:
@@ -367,6 +382,7 @@ class Prod(CAReduceDtype):
 
 class _BoolReduce(CAReduce):
     __props__ = ("axis",)
+    has_identity = True  # all() of nothing is True, any() of nothing is False
 
     def _output_dtype(self, idtype):
         return "bool"
@@ -375,7 +391,8 @@ class _BoolReduce(CAReduce):
         return self.numpy_reduce(x, axis=axis)
 
     def make_node(self, x):
-        from theano.tensor.basic import as_tensor_variable, neq
+        from theano.tensor.basic import as_tensor_variable
+        from theano.tensor.math import neq
 
         x = as_tensor_variable(x)
         if x.type.dtype != "bool":
@@ -397,9 +414,21 @@ class Any(_BoolReduce):
         super().__init__(scalar.or_, axis)
 
 
-class CAReduceMax(CAReduce):
+class _OrderedReduce(CAReduce):
+    """Max and Min: defined on ordered dtypes only (not complex)."""
+
     __props__ = ("axis",)
 
+    def make_node(self, x):
+        from theano.tensor.basic import as_tensor_variable
+
+        x = as_tensor_variable(x)
+        if x.type.dtype in scalar.complex_types:
+            raise TypeError(f"{type(self).__name__} is not defined for complex numbers, got {x.type}")
+        return super().make_node(x)
+
+
+class CAReduceMax(_OrderedReduce):
     def __init__(self, axis=None):
         super().__init__(scalar.maximum, axis)
 
@@ -407,9 +436,7 @@ class CAReduceMax(CAReduce):
         return np.max(x, axis=axis)
 
 
-class CAReduceMin(CAReduce):
-    __props__ = ("axis",)
-
+class CAReduceMin(_OrderedReduce):
     def __init__(self, axis=None):
         super().__init__(scalar.minimum, axis)
 

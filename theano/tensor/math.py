@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import builtins
 
-from typing import Any
-
 import numpy as np
 
 from theano import scalar
@@ -97,6 +95,10 @@ tri_gamma = _elemwise_op(scalar.tri_gamma, "tri_gamma", "the trigamma function")
 chi2sf = _elemwise_op(scalar.chi2sf, "chi2sf", "chi-squared survival function")
 gammainc = _elemwise_op(scalar.gammainc, "gammainc", "regularized lower incomplete gamma")
 gammaincc = _elemwise_op(scalar.gammaincc, "gammaincc", "regularized upper incomplete gamma")
+gammau = _elemwise_op(scalar.gammau, "gammau", "upper incomplete gamma (not regularized)")
+gammal = _elemwise_op(scalar.gammal, "gammal", "lower incomplete gamma (not regularized)")
+jv = _elemwise_op(scalar.jv, "jv", "Bessel function of the first kind, order v: jv(v, x)")
+iv = _elemwise_op(scalar.iv, "iv", "modified Bessel function of the first kind, order v: iv(v, x)")
 j0 = _elemwise_op(scalar.j0, "j0", "Bessel function of the first kind, order 0")
 j1 = _elemwise_op(scalar.j1, "j1", "Bessel function of the first kind, order 1")
 i0 = _elemwise_op(scalar.i0, "i0", "modified Bessel function, order 0")
@@ -162,6 +164,26 @@ def clip(x, min, max):  # noqa: A002  (Theano's argument names)
     return clip_op(x, min, max)
 
 
+def largest(*args):
+    """The elementwise largest of any number of tensors (like Python's ``max`` on scalars)."""
+    if not args:
+        raise TypeError("largest() needs at least one argument")
+    result = as_tensor_variable(args[0]) if len(args) == 1 else args[0]
+    for other in args[1:]:
+        result = maximum(result, other)
+    return result
+
+
+def smallest(*args):
+    """The elementwise smallest of any number of tensors (like Python's ``min`` on scalars)."""
+    if not args:
+        raise TypeError("smallest() needs at least one argument")
+    result = as_tensor_variable(args[0]) if len(args) == 1 else args[0]
+    for other in args[1:]:
+        result = minimum(result, other)
+    return result
+
+
 def mod_check(x, y):
     """``x % y``, refusing complex numbers as Python does."""
     x_dtype = getattr(getattr(x, "type", None), "dtype", None)
@@ -186,9 +208,12 @@ def ceil_intdiv(a, b):
 
 
 def round(a, mode=None):  # noqa: A001
-    """Round elementwise; ``mode`` is ``"half_away_from_zero"`` (the default) or ``"half_to_even"``."""
+    """Round elementwise; ``mode`` is ``"half_to_even"`` (the default, as NumPy) or ``"half_away_from_zero"``.
+
+    Integers are returned unchanged (same dtype); booleans and complex numbers are refused.
+    """
     if mode is None:
-        mode = "half_away_from_zero"
+        mode = "half_to_even"
     if mode == "half_away_from_zero":
         return round_half_away_from_zero(a)
     if mode == "half_to_even":
@@ -212,9 +237,9 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     b = as_tensor_variable(b)
     diff = abs_(a - b)
     tolerance = atol + rtol * abs_(b)
-    close = le(diff, tolerance)
-    both_inf = and_(eq(a, b), isinf(a))
-    result = or_(close, both_inf)
+    # infinities are close only to themselves (NumPy's rule)
+    finite = invert(or_(isinf(a), isinf(b)))
+    result = or_(and_(finite, le(diff, tolerance)), eq(a, b))
     if equal_nan:
         result = or_(result, and_(isnan(a), isnan(b)))
     return result
@@ -287,26 +312,19 @@ def any(x, axis=None, keepdims=False):  # noqa: A001
 
 
 def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
-    """Mean over ``axis``; integers give float64."""
+    """Mean over ``axis`` (None: all axes; an int or a tuple); integers and booleans give float64.
+
+    ``dtype`` is the dtype of the inner sum (and of the result); ``acc_dtype`` that of the
+    accumulator, as for :func:`sum`. ``op`` is accepted for Theano 1.0 compatibility and ignored.
+    """
     input = as_tensor_variable(input)
     axis_n = _normalize_axis(axis, input.type.ndim)
     sum_dtype = dtype
     if dtype is None and input.type.dtype == "float16":
         sum_dtype = "float32"
     total = sum(input, axis=axis_n, dtype=sum_dtype, keepdims=keepdims, acc_dtype=acc_dtype)
-    from theano.tensor.shape import shape
-
-    shp = shape(input)
     float_dtype = "float32" if total.type.dtype in ("float16", "float32", "complex64") else "float64"
-    axes = range(input.type.ndim) if axis_n is None else axis_n
-    count = None
-    for i in axes:
-        count = shp[i] if count is None else count * shp[i]
-    if count is None:
-        result = cast(total, float_dtype) if total.type.dtype in discrete_types else total
-    else:
-        count = cast(count, float_dtype)
-        result = true_div(total, count)
+    result = true_div(total, cast(_reduced_size(input, axis_n), float_dtype))
     if dtype is not None and result.type.dtype != dtype:
         result = cast(result, dtype)
     elif dtype is None and input.type.dtype == "float16":
@@ -314,33 +332,53 @@ def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None)
     return result
 
 
-def var(input, axis=None, ddof=0, keepdims=False, corrected=False):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's var)."""
-    input = as_tensor_variable(input)
-    if isinstance(ddof, bool):
-        raise ValueError("var: ddof must be an integer, not a boolean")
-    centered = input - mean(input, axis, keepdims=True)
-    if centered.type.dtype in complex_types:
-        squared = real(centered * conj(centered))
-    else:
-        squared = sqr(centered)
-    if ddof == 0:
-        v = mean(squared, axis, keepdims=keepdims)
-    else:
-        from theano.tensor.shape import shape
+def _reduced_size(input, axis_n):
+    """The number of elements reduced together over ``axis_n`` (normalized), as a symbolic int64."""
+    from theano.tensor.shape import shape
 
-        axis_n = _normalize_axis(axis, input.type.ndim)
-        axes = range(input.type.ndim) if axis_n is None else axis_n
-        count = constant(1, dtype="int64")
-        for i in axes:
-            count = count * shape(input)[i]
-        total = sum(squared, axis, keepdims=keepdims)
-        v = true_div(total, cast(count - ddof, total.type.dtype if total.type.dtype not in discrete_types
-                                 else "float64"))
+    axes = range(input.type.ndim) if axis_n is None else axis_n
+    count = constant(1, dtype="int64")
+    for i in axes:
+        count = count * shape(input)[i]
+    return count
+
+
+def _squared_modulus(x):
+    return real(x * conj(x)) if x.type.dtype in complex_types else sqr(x)
+
+
+def var(input, axis=None, ddof=0, keepdims=False, corrected=False):
+    """Variance over ``axis`` (NumPy's var).
+
+    Parameters
+    ----------
+    input
+        The tensor.
+    axis
+        None (all axes), an int or a tuple of ints.
+    ddof
+        Delta degrees of freedom: the sum of squares is divided by ``N - ddof``.
+    keepdims
+        Keep the reduced axes with length 1.
+    corrected
+        Subtract the rounding error of the mean (the "corrected two-pass" algorithm).
+
+    Returns
+    -------
+    TensorVariable
+        Real-valued (the variance of complex values is the mean squared modulus).
+    """
+    input = as_tensor_variable(input)
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)):
+        raise ValueError(f"var: ddof must be an integer, got {ddof!r}")
+    axis_n = _normalize_axis(axis, input.type.ndim)
+    centered = input - mean(input, axis_n, keepdims=True)
+    total = sum(_squared_modulus(centered), axis_n, keepdims=keepdims)
+    count = _reduced_size(input, axis_n)
     if corrected:
-        error = mean(centered, axis, keepdims=keepdims)
-        v = v - sqr(error)
-    return v
+        error = sum(centered, axis_n, keepdims=keepdims)
+        total = total - true_div(_squared_modulus(error), cast(count, total.type.dtype))
+    return true_div(total, cast(count - ddof, total.type.dtype))
 
 
 def std(input, axis=None, ddof=0, keepdims=False, corrected=False):
@@ -363,7 +401,7 @@ class MaxAndArgmax(Op):
         self.axis = None if axis is None else tuple(sorted(axis))
 
     def make_node(self, x):
-        x = as_tensor_variable(x)
+        x = _ordered_input(x)
         axis = self.axis if self.axis is not None else tuple(range(x.type.ndim))
         kept = [b for i, b in enumerate(x.type.broadcastable) if i not in axis]
         return Apply(self, [x], [TensorType(x.type.dtype, kept)(), TensorType("int64", kept)()])
@@ -384,9 +422,16 @@ class MaxAndArgmax(Op):
         return f"MaxAndArgmax{{axis={self.axis}}}"
 
 
+def _ordered_input(x):
+    x = as_tensor_variable(x)
+    if x.type.dtype in complex_types:
+        raise TypeError(f"max/argmax/argmin are not defined for complex numbers, got {x.type}")
+    return x
+
+
 def _max_and_argmax(x, axis, arg_func):
     """Move the reduced axes last, flatten them, and take ``arg_func`` along the result."""
-    if x.size == 0 and any(x.shape[a] == 0 for a in axis):
+    if x.size == 0 and builtins.any(x.shape[a] == 0 for a in axis):
         raise ValueError("attempt to get argmax/argmin of an empty sequence")
     kept = [i for i in range(x.ndim) if i not in axis]
     moved = np.transpose(x, kept + list(axis))
@@ -404,7 +449,7 @@ class Argmax(Op):
         self.axis = None if axis is None else tuple(sorted(axis))
 
     def make_node(self, x):
-        x = as_tensor_variable(x)
+        x = _ordered_input(x)
         axis = self.axis if self.axis is not None else tuple(range(x.type.ndim))
         kept = [b for i, b in enumerate(x.type.broadcastable) if i not in axis]
         return Apply(self, [x], [TensorType("int64", kept)()])
@@ -445,3 +490,11 @@ def argmax(x, axis=None, keepdims=False):
 def argmin(x, axis=None, keepdims=False):
     """Index of the minimum along ``axis`` (first one on ties)."""
     return _reduce(Argmin, x, axis, keepdims)
+
+
+# Everything defined here (functions, op classes and the Elemwise instances), but not the
+# helpers imported from other modules.
+__all__ = sorted(
+    name for name, value in list(globals().items())
+    if not name.startswith("_") and (isinstance(value, Elemwise) or getattr(value, "__module__", None) == __name__)
+)

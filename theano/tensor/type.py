@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,10 @@ class TensorType(Type):
         if dtype == "floatX":
             dtype = theano.config.floatX
         if dtype not in all_types:
-            dtype = str(np.dtype(dtype))
+            try:
+                dtype = str(np.dtype(dtype))
+            except TypeError:
+                raise TypeError(f"Unsupported dtype for TensorType: {dtype!r} is not a NumPy dtype") from None
         if dtype not in all_types:
             raise TypeError(f"Unsupported dtype for TensorType: {dtype}")
         self.dtype = dtype
@@ -49,7 +53,7 @@ class TensorType(Type):
     def ndim(self) -> int:
         return len(self.broadcastable)
 
-    def clone(self, dtype: str | None = None, broadcastable: Sequence[bool] | None = None) -> "TensorType":
+    def clone(self, dtype: str | None = None, broadcastable: Sequence[bool] | None = None) -> TensorType:
         return type(self)(self.dtype if dtype is None else dtype,
                           self.broadcastable if broadcastable is None else broadcastable)
 
@@ -81,7 +85,7 @@ class TensorType(Type):
                 raise TypeError(f"expected a numpy.ndarray of dtype {self.dtype}, got {type(data).__name__}")
             raise TypeError(f"expected {self.describe()}, got {data.dtype} array of shape {data.shape}")
         elif allow_downcast:
-            data = np.asarray(data, dtype=self.dtype)
+            data = self._forced_convert(data)
         else:
             data = self._lossless_convert(data)
         if data.ndim != self.ndim:
@@ -99,9 +103,21 @@ class TensorType(Type):
     def _bcast_dims(self) -> list[int]:
         return [i for i, b in enumerate(self.broadcastable) if b]
 
+    def _forced_convert(self, data: Any) -> np.ndarray:
+        """Convert whatever is lost (allow_downcast): integers wrap around as in ``astype``."""
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(data, dtype=self.dtype)
+        except OverflowError:
+            original = np.asarray(data)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"expected {self.describe()}, got {type(data).__name__}: {exc}") from None
+        with np.errstate(all="ignore"):
+            return original.astype(self.dtype)
+
     def _lossless_convert(self, data: Any) -> np.ndarray:
-        if isinstance(data, np.ndarray) or (isinstance(data, np.generic)):
-            src = np.asarray(data)
+        if isinstance(data, np.ndarray):
+            src = data
             if upcast(self.dtype, str(src.dtype)) == self.dtype:
                 return src.astype(self.dtype)
             raise TypeError(
@@ -115,8 +131,10 @@ class TensorType(Type):
             original = np.asarray(data)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"expected {self.describe()}, got {type(data).__name__}: {exc}") from None
-        if original.dtype == object:
+        if original.dtype.kind not in "biufc":  # objects, strings, dates
             raise TypeError(f"expected {self.describe()}, got {type(data).__name__} {data!r:.60}")
+        if original.dtype.kind == "c" and self.numpy_dtype.kind != "c":
+            raise TypeError(f"expected {self.describe()}, got complex values {data!r:.60}")
         with np.errstate(all="ignore"):
             try:
                 converted = original.astype(self.dtype)
@@ -338,3 +356,16 @@ def tensor5(name: str | None = None, dtype: str | None = None):
     return CONSTRUCTORS["tensor5"](name, dtype)
 
 
+# Theano 1.0's lists of dtype names (``x.dtype in T.discrete_dtypes``)
+int_dtypes = ["int8", "int16", "int32", "int64"]
+uint_dtypes = ["uint8", "uint16", "uint32", "uint64"]
+integer_dtypes = int_dtypes + uint_dtypes
+discrete_dtypes = ["bool", *integer_dtypes]
+float_dtypes = ["float16", "float32", "float64"]
+basic_float_dtypes = ["float32", "float64"]
+complex_dtypes = ["complex64", "complex128"]
+continuous_dtypes = float_dtypes + complex_dtypes
+all_dtypes = discrete_dtypes + continuous_dtypes
+
+__all__ = ["TensorType", "tensor", *CONSTRUCTORS, "int_dtypes", "uint_dtypes", "integer_dtypes", "discrete_dtypes",
+           "float_dtypes", "basic_float_dtypes", "complex_dtypes", "continuous_dtypes", "all_dtypes"]

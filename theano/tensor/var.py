@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from theano.graph.basic import Constant, Variable
@@ -131,11 +129,12 @@ class _tensor_py_operators:
 
     def __iter__(self):
         try:
-            for i in range(_T().get_vector_length(self)):
-                yield self[i]
-        except TypeError:
-            raise TypeError("TensorType does not support iteration unless its length is known, "
-                            "as for x.shape or a stack of known length") from None
+            length = _T().get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self.type} does not support iteration unless it is a vector of known length, "
+                            "as x.shape; use theano.scan or T.sum/T.max instead of Python's sum/max") from None
+        for i in range(length):
+            yield self[i]
 
     # -- attributes ----------------------------------------------------------------------
     @property

@@ -28,6 +28,8 @@ from theano.compile.function_module import Function  # noqa: E402
 from theano.compile.io import SymbolicInput, SymbolicOutput  # noqa: E402
 from theano.updates import OrderedUpdates  # noqa: E402
 from theano import printing  # noqa: E402
+from theano import gradient  # noqa: E402
+from theano.gradient import Lop, Rop, grad  # noqa: E402
 from theano import gof  # noqa: E402
 
 pp = printing.pp if hasattr(printing, "pp") else None

@@ -221,6 +221,12 @@ class TensorFromScalar(Op):
     def infer_shape(self, node, shapes):
         return [()]
 
+    def grad(self, inputs, output_grads):
+        return [scalar_from_tensor(output_grads[0])]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
+
 
 class ScalarFromTensor(Op):
     __props__ = ()
@@ -236,6 +242,9 @@ class ScalarFromTensor(Op):
 
     def infer_shape(self, node, shapes):
         return [()]
+
+    def grad(self, inputs, output_grads):
+        return [tensor_from_scalar(output_grads[0])]
 
 
 tensor_from_scalar = TensorFromScalar()
@@ -318,6 +327,12 @@ class Rebroadcast(Op):
             if b:
                 shape[a] = 1
         return [tuple(shape)]
+
+    def grad(self, inputs, output_grads):
+        return [patternbroadcast(output_grads[0], inputs[0].type.broadcastable)]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
 
     def __str__(self):
         body = ",".join(f"{a}" if b else f"!{a}" for a, b in self.axis)
@@ -513,6 +528,29 @@ class Alloc(Op):
 
     def infer_shape(self, node, shapes):
         return [tuple(node.inputs[1:])]
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False] for _ in node.inputs[1:]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        from theano.gradient import DisconnectedType
+        from theano.tensor import math as tm
+
+        value = inputs[0]
+        (gz,) = output_grads
+        extra = outputs[0].type.ndim - value.type.ndim
+        total = tm.sum(gz, axis=list(range(extra))) if extra else gz
+        axes = [d for d, (vb, ob) in enumerate(zip(value.type.broadcastable, outputs[0].type.broadcastable[extra:]))
+                if vb and not ob]
+        if axes:
+            total = tm.sum(total, axis=axes, keepdims=True)
+        total = patternbroadcast(total, value.type.broadcastable)
+        return [total] + [DisconnectedType()() for _ in inputs[1:]]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0], *inputs[1:])]
 
     def do_constant_folding(self, node):
         return False

@@ -82,6 +82,14 @@ class DimShuffle(Op):
         (ishape,) = shapes
         return [tuple(1 if e == "x" else ishape[e] for e in self.new_order)]
 
+    def grad(self, inputs, output_grads):
+        from theano.tensor.elemwise_grad import dimshuffle_grad
+
+        return dimshuffle_grad(self, inputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
+
     def __str__(self):
         return "DimShuffle{" + ",".join(map(str, self.new_order)) + "}"
 
@@ -190,6 +198,16 @@ class Elemwise(Op):
             out_shape.append(1 if chosen is None else chosen)
         return [tuple(out_shape)] * len(node.outputs)
 
+    def L_op(self, inputs, outputs, output_grads):
+        from theano.tensor.elemwise_grad import elemwise_grads
+
+        return elemwise_grads(self, inputs, outputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        from theano.tensor.elemwise_grad import elemwise_rop
+
+        return elemwise_rop(self, inputs, eval_points, self.make_node(*inputs).outputs)
+
     def __str__(self):
         if self.name:
             return self.name
@@ -292,6 +310,16 @@ class CAReduce(Op):
         if self.axis is None:
             return [()]
         return [tuple(s for i, s in enumerate(ishape) if i not in self.axis)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        from theano.tensor.elemwise_grad import careduce_grads
+
+        return careduce_grads(self, inputs, outputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        from theano.tensor.elemwise_grad import careduce_rop
+
+        return careduce_rop(self, inputs, eval_points, self.make_node(*inputs).outputs)
 
     def __str__(self):
         name = type(self).__name__

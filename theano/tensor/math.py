@@ -418,6 +418,33 @@ class MaxAndArgmax(Op):
         kept = tuple(s for i, s in enumerate(shapes[0]) if i not in axis)
         return [kept, kept]
 
+    def connection_pattern(self, node):
+        return [[True, False]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        from theano.tensor.elemwise_grad import _expand_reduced
+
+        (x,) = inputs
+        g_max = output_grads[0]
+        if x.type.dtype in discrete_types:
+            return [None]
+        # Every element equal to the maximum receives the gradient (Theano's rule for ties).
+        max_b = _expand_reduced(x, outputs[0], self.axis)
+        g_b = _expand_reduced(x, g_max, self.axis)
+        return [cast(g_b * eq(x, max_b), x.type.dtype)]
+
+    def R_op(self, inputs, eval_points):
+        from theano.tensor.elemwise_grad import _expand_reduced
+
+        if eval_points[0] is None:
+            return [None, None]
+        x = inputs[0]
+        max_value = self(x)[0]
+        at_max = eq(x, _expand_reduced(x, max_value, self.axis))
+        # The eval point where the maximum is (averaged over ties).
+        change = sum(eval_points[0] * at_max, axis=self.axis) / sum(at_max, axis=self.axis)
+        return [cast(change, x.type.dtype), None]
+
     def __str__(self):
         return f"MaxAndArgmax{{axis={self.axis}}}"
 
@@ -463,6 +490,13 @@ class Argmax(Op):
         axis = self.axis if self.axis is not None else tuple(range(len(shapes[0])))
         return [tuple(s for i, s in enumerate(shapes[0]) if i not in axis)]
 
+    def connection_pattern(self, node):
+        return [[False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.gradient import DisconnectedType
+
+        return [DisconnectedType()()]
 
 
 class Argmin(Argmax):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,6 @@ from theano.scalar.type import discrete_types
 from theano.tensor.basic import (
     NotScalarConstantError,
     as_tensor_variable,
-    cast,
     constant,
     get_scalar_constant_value,
     get_vector_length,
@@ -35,6 +35,14 @@ class Shape(Op):
 
     def infer_shape(self, node, shapes):
         return [(len(shapes[0]),)]
+
+    def connection_pattern(self, node):
+        return [[False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.gradient import DisconnectedType
+
+        return [DisconnectedType()()]
 
     def do_constant_folding(self, node):
         return False
@@ -67,6 +75,14 @@ class Shape_i(Op):
 
     def infer_shape(self, node, shapes):
         return [()]
+
+    def connection_pattern(self, node):
+        return [[False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.gradient import DisconnectedType
+
+        return [DisconnectedType()()]
 
     def __str__(self):
         return f"Shape_i{{{self.i}}}"
@@ -107,6 +123,17 @@ class SpecifyShape(Op):
 
     def infer_shape(self, node, shapes):
         return [tuple(node.inputs[1][i] for i in range(node.inputs[0].type.ndim))]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.gradient import DisconnectedType
+
+        return [specify_shape(output_grads[0], inputs[1]), DisconnectedType()()]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
 
 
 specify_shape = SpecifyShape()
@@ -157,6 +184,18 @@ class Reshape(Op):
             product = product * entry
         missing = tm.int_div(size, -product)
         return [tuple(tm.switch(tm.eq(entry, -1), missing, entry) for entry in known)]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.gradient import DisconnectedType
+
+        x, _ = inputs
+        return [reshape(output_grads[0], shape(x), ndim=x.type.ndim), DisconnectedType()()]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
 
 
 def reshape(x: Any, newshape: Any, ndim: int | None = None, name: str | None = None):

@@ -93,7 +93,8 @@ class Op:
         return self.grad(inputs, output_grads)
 
     def grad(self, inputs, output_grads):
-        raise MethodNotDefined("grad", type(self), type(self).__name__)
+        raise MethodNotDefined(f"{self} has no gradient: {type(self).__name__} defines neither grad nor L_op, so "
+                               "theano.grad cannot differentiate through it")
 
     def R_op(self, inputs, eval_points):
         raise MethodNotDefined("R_op", type(self), type(self).__name__)

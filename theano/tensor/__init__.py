@@ -53,7 +53,7 @@ from theano.tensor.subtensor import Subtensor  # noqa: F401
 from theano.tensor.type import *  # noqa: F401,F403
 from theano.tensor.type import TensorType, tensor  # noqa: F401
 from theano.tensor.var import TensorConstant, TensorVariable, _tensor_py_operators  # noqa: F401
-from theano.tensor.advanced_subtensor import *  # noqa: F401,F403,E402
+from theano.tensor.advanced_indexing import *  # noqa: F401,F403,E402
 from theano.tensor.creation import *  # noqa: F401,F403,E402
 from theano.tensor.extra_ops import *  # noqa: F401,F403,E402
 from theano.tensor.nlinalg import *  # noqa: F401,F403,E402

@@ -17,8 +17,10 @@ import theano.tensor as T
 from theano.gradient import grad_not_implemented
 from theano.scalar import basic as sb
 from theano.scalar.type import complex_types, discrete_types
+from theano.tensor.elemwise import Elemwise
 
 _SQRT_PI = math.sqrt(math.pi)
+_SIGMOID = Elemwise(sb.sigmoid, name="sigmoid")  # equal to theano.tensor.nnet.sigmoid
 
 
 def _mul_others(inputs, gz):
@@ -85,7 +87,7 @@ RULES: dict[str, Callable] = {
     "xlogx": lambda xs, z, gz: [gz * (1 + T.log(xs[0]))],
     "xlogy0": lambda xs, z, gz: [gz * T.log(xs[1]), gz * xs[0] / xs[1]],
     "sigmoid": lambda xs, z, gz: [gz * z * (1 - z)],
-    "softplus": lambda xs, z, gz: [gz * T.sigmoid(xs[0])],
+    "softplus": lambda xs, z, gz: [gz * _SIGMOID(xs[0])],
     "sin": lambda xs, z, gz: [gz * T.cos(xs[0])],
     "cos": lambda xs, z, gz: [-gz * T.sin(xs[0])],
     "tan": lambda xs, z, gz: [gz * (1 + T.sqr(z))],

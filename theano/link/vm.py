@@ -69,38 +69,33 @@ class VM:
         if self.profile is not None or self.node_checker is not None:
             return self._run_instrumented()
         for step in self.steps:
-            args = [cell[0] for cell in step.inputs]
-            try:
-                if step.params is None:
-                    step.perform(step.node, args, step.outputs)
-                else:
-                    step.perform(step.node, args, step.outputs, step.params)
-                for cell, coerce in step.coercers:
-                    cell[0] = coerce(cell[0])
-            except Exception as exc:
-                self._clear()
-                raise_with_op(step.node, exc, args, self.fgraph)
+            self._run_step(step)
             for cell in step.dead:
                 cell[0] = None
+
+    def _run_step(self, step: Step) -> list:
+        """Run one node's perform on its storage cells; return its input values."""
+        args = [cell[0] for cell in step.inputs]
+        try:
+            if step.params is None:
+                step.perform(step.node, args, step.outputs)
+            else:
+                step.perform(step.node, args, step.outputs, step.params)
+            for cell, coerce in step.coercers:
+                cell[0] = coerce(cell[0])
+        except Exception as exc:
+            self._clear()
+            raise_with_op(step.node, exc, args, self.fgraph)
+        return args
 
     def _run_instrumented(self) -> None:
         """The slow path: time each node (profile) and/or check it (DebugMode, NanGuardMode)."""
         timings = self.profile.apply_time if self.profile is not None else {}
         checker = self.node_checker
         for step in self.steps:
-            args = [cell[0] for cell in step.inputs]
-            before = checker.before(step.node, args) if checker is not None else None
+            before = checker.before(step.node, [cell[0] for cell in step.inputs]) if checker is not None else None
             start = time.perf_counter()
-            try:
-                if step.params is None:
-                    step.perform(step.node, args, step.outputs)
-                else:
-                    step.perform(step.node, args, step.outputs, step.params)
-                for cell, coerce in step.coercers:
-                    cell[0] = coerce(cell[0])
-            except Exception as exc:
-                self._clear()
-                raise_with_op(step.node, exc, args, self.fgraph)
+            args = self._run_step(step)
             timings[step.node] = timings.get(step.node, 0.0) + time.perf_counter() - start
             if checker is not None:
                 try:

@@ -1,0 +1,12 @@
+"""Neural-network ops (Theano 1.0's ``theano.tensor.nnet``): sigmoid-shaped activations,
+rectifiers, softmax and cross-entropy losses.
+
+Submodules: :mod:`~theano.tensor.nnet.sigm` (sigmoid, softplus and their approximations),
+:mod:`~theano.tensor.nnet.softmax_ops` (the softmax ops), :mod:`~theano.tensor.nnet.crossentropy`
+(losses) and :mod:`~theano.tensor.nnet.nnet` (rectifiers, ``h_softmax``,
+``confusion_matrix``, and Theano 1.0's re-exports of all of the above).
+"""
+
+from theano.tensor.nnet import crossentropy, nnet, sigm, softmax_ops  # noqa: F401
+from theano.tensor.nnet.nnet import *  # noqa: F401,F403
+from theano.tensor.nnet.nnet import __all__  # noqa: F401

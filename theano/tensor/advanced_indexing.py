@@ -8,6 +8,9 @@
   (``x[x > 0]``), whose selected length is known only at run time.
 
 Increments accumulate over repeated indices (``np.add.at``); sets keep the last value written.
+Gradients follow from linearity (see the helpers in :mod:`theano.tensor.subtensor`): a read's
+gradient is an increment of zeros, so repeated indices accumulate; an update's gradient for
+``y`` is a read of the output gradient.
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ from theano.tensor.subtensor import (
     getitem,
     inc_subtensor,
     normalize_index,
+    read_grads,
+    read_r_op,
     set_subtensor,
+    update_grads,
+    update_r_op,
 )
 from theano.tensor.type import TensorType
 
@@ -95,6 +102,15 @@ class AdvancedSubtensor1(Op):
         x_shape, ilist_shape = shapes
         return [(ilist_shape[0], *x_shape[1:])]
 
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        return read_grads(self, inputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return read_r_op(self, inputs, eval_points)
+
     def inc_op(self, inplace: bool, set_instead_of_inc: bool) -> AdvancedIncSubtensor1:
         return AdvancedIncSubtensor1(inplace, set_instead_of_inc)
 
@@ -140,6 +156,23 @@ class AdvancedIncSubtensor1(Op):
     def infer_shape(self, node, shapes):
         return [shapes[0]]
 
+    def non_inplace(self) -> AdvancedIncSubtensor1:
+        """This update as a new array (the op the gradient and R_op build)."""
+        return AdvancedIncSubtensor1(False, self.set_instead_of_inc)
+
+    def read_op(self) -> AdvancedSubtensor1:
+        """The op reading the rows this op writes."""
+        return advanced_subtensor1
+
+    def connection_pattern(self, node):
+        return [[True], [True], [False]]
+
+    def grad(self, inputs, output_grads):
+        return update_grads(self, inputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return update_r_op(self, inputs, eval_points)
+
     def __str__(self):
         mode = ("inplace" if self.inplace else "no_inplace") + (",set" if self.set_instead_of_inc else ",inc")
         return f"{type(self).__name__}{{{mode}}}"
@@ -170,6 +203,9 @@ class AdvancedIncSubtensor(BaseIncSubtensor):
     def _increment(out: np.ndarray, index: Any, y: np.ndarray) -> None:
         np.add.at(out, index, y)
 
+    def read_op(self) -> AdvancedSubtensor:
+        return AdvancedSubtensor(self.idx_list)
+
 
 class AdvancedBooleanSubtensor(AdvancedSubtensor):
     """``x[mask]`` (and masks mixed with other entries): the result's masked axis has run-time length."""
@@ -180,6 +216,9 @@ class AdvancedBooleanSubtensor(AdvancedSubtensor):
 
 class AdvancedBooleanIncSubtensor(AdvancedIncSubtensor):
     """``x`` with ``x[mask]`` (and masks mixed with other entries) incremented by or set to ``y``."""
+
+    def read_op(self) -> AdvancedBooleanSubtensor:
+        return AdvancedBooleanSubtensor(self.idx_list)
 
 
 advanced_subtensor1 = AdvancedSubtensor1()

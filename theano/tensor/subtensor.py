@@ -36,6 +36,7 @@ from theano.tensor.basic import (
     constant,
     scalar_from_tensor,
     tensor_from_scalar,
+    zeros_like,
 )
 from theano.tensor.elemwise import DimShuffle
 from theano.tensor.type import TensorType
@@ -510,6 +511,94 @@ def indexed_shape(x_shape: Sequence[Any], idx_list: Sequence[Any], index_vars: S
 
 
 # ------------------------------------------------------------------------------------------
+# Gradient helpers shared by every indexing op
+# ------------------------------------------------------------------------------------------
+#
+# Reading x[index] is linear in x: its gradient scatters gz back into zeros shaped like x
+# (an increment, so repeated indices accumulate), and its forward-mode product indexes the
+# tangent the same way. An update of x[index] by y passes gz to x (zeroed where a set
+# overwrote x) and gathers gz[index] for y, summed over the axes along which y was broadcast.
+# Index inputs are integers: they are disconnected.
+
+def _disconnected_grads(n: int) -> list:
+    from theano.gradient import DisconnectedType
+
+    return [DisconnectedType()() for _ in range(n)]
+
+
+def _float_zeros_like(x: Variable) -> Variable:
+    """Zeros shaped like ``x`` (floatX for an integer ``x``): the gradient of an integer-valued input."""
+    from theano.gradient import _float_zeros_like as float_zeros_like
+
+    return float_zeros_like(x)
+
+
+def sum_over_broadcast_dims(y: Variable, gy: Variable) -> Variable:
+    """``gy`` (shaped like the part ``y`` was broadcast to) summed back to ``y``'s dimensions.
+
+    Sums over the leading axes ``y`` lacks and over the axes where ``y`` is broadcastable and
+    ``gy`` is not.
+    """
+    from theano.tensor import math as tm
+
+    extra = gy.type.ndim - y.type.ndim
+    stretched = [extra + d for d, flag in enumerate(y.type.broadcastable)
+                 if flag and not gy.type.broadcastable[extra + d]]
+    if stretched:
+        gy = tm.sum(gy, axis=stretched, keepdims=True)
+    if extra:
+        gy = tm.sum(gy, axis=list(range(extra)))
+    return gy
+
+
+def read_grads(op: Op, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
+    """Gradients of a reading op ``x[index]`` (inputs ``x, *index``): ``gz`` added into zeros like ``x``."""
+    x, *index = inputs
+    (gz,) = output_grads
+    if x.type.dtype in discrete_types:
+        gx = _float_zeros_like(x)
+    else:
+        gx = op.inc_op(False, False)(zeros_like(x), gz, *index)
+    return [gx, *_disconnected_grads(len(index))]
+
+
+def read_r_op(op: Op, inputs: Sequence[Variable], eval_points: Sequence[Variable | None]) -> list:
+    """Forward mode of a reading op: the tangent of ``x`` indexed the same way."""
+    if eval_points[0] is None:
+        return [None]
+    return [op(eval_points[0], *inputs[1:])]
+
+
+def update_grads(op: Op, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
+    """Gradients of an update op (inputs ``x, y, *index``) that sets or increments ``x[index]`` by ``y``.
+
+    ``op`` provides ``read_op()`` (the matching reading op), ``non_inplace()`` and
+    ``set_instead_of_inc``. With a set and repeated indices, every occurrence gathers its
+    gradient for ``y`` (Theano's convention), although only the last one was written.
+    """
+    x, y, *index = inputs
+    (gz,) = output_grads
+    if x.type.dtype in discrete_types:
+        return [_float_zeros_like(x), _float_zeros_like(y), *_disconnected_grads(len(index))]
+    gx = gz
+    if op.set_instead_of_inc:
+        gx = op.non_inplace()(gz, constant(0, dtype=gz.type.dtype), *index)
+    gy = sum_over_broadcast_dims(y, op.read_op()(gz, *index))
+    return [gx, gy, *_disconnected_grads(len(index))]
+
+
+def update_r_op(op: Op, inputs: Sequence[Variable], eval_points: Sequence[Variable | None]) -> list:
+    """Forward mode of an update op: the same update applied to the tangents of ``x`` and ``y``."""
+    x, y, *index = inputs
+    ex, ey = eval_points[:2]
+    if ex is None and ey is None:
+        return [None]
+    ex = zeros_like(x) if ex is None else ex
+    ey = zeros_like(y) if ey is None else ey
+    return [op.non_inplace()(ex, ey, *index)]
+
+
+# ------------------------------------------------------------------------------------------
 # Ops
 # ------------------------------------------------------------------------------------------
 
@@ -546,6 +635,15 @@ class BaseSubtensor(Op):
 
     def infer_shape(self, node, shapes):
         return [indexed_shape(shapes[0], self.idx_list, node.inputs[1:], shapes[1:])]
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False] for _ in node.inputs[1:]]
+
+    def grad(self, inputs, output_grads):
+        return read_grads(self, inputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return read_r_op(self, inputs, eval_points)
 
     def __str__(self):
         return f"{type(self).__name__}{{{_index_str(self.idx_list)}}}"
@@ -642,6 +740,23 @@ class BaseIncSubtensor(Op):
     def infer_shape(self, node, shapes):
         return [shapes[0]]
 
+    def non_inplace(self) -> BaseIncSubtensor:
+        """This update as a new array (the op the gradient and R_op build)."""
+        return type(self)(self.idx_list, False, self.set_instead_of_inc)
+
+    def read_op(self) -> BaseSubtensor:
+        """The op reading the part of ``x`` this op writes."""
+        raise NotImplementedError
+
+    def connection_pattern(self, node):
+        return [[True], [True]] + [[False] for _ in node.inputs[2:]]
+
+    def grad(self, inputs, output_grads):
+        return update_grads(self, inputs, output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return update_r_op(self, inputs, eval_points)
+
     def __str__(self):
         mode = ("inplace" if self.inplace else "no_inplace") + (",set" if self.set_instead_of_inc else ",inc")
         return f"{type(self).__name__}{{{mode};{_index_str(self.idx_list)}}}"
@@ -649,6 +764,9 @@ class BaseIncSubtensor(Op):
 
 class IncSubtensor(BaseIncSubtensor):
     """``x`` with the basic-indexed part ``x[i, a:b:c, ...]`` set to or incremented by ``y``."""
+
+    def read_op(self) -> Subtensor:
+        return Subtensor(self.idx_list)
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import theano
+import theano.tensor as T
 from theano.graph.basic import Variable, graph_inputs, io_toposort
 from theano.tensor.basic import as_tensor_variable
 
@@ -83,3 +84,31 @@ def assert_allclose(actual, expected, rtol=None, atol=None) -> None:
     rtol = rtol if rtol is not None else (1e-4 if low else 1e-7)
     atol = atol if atol is not None else (1e-5 if low else 1e-10)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def check_rop(fun, values, seed=0):
+    """Assert that ``T.Rop(fun(*xs), xs, vs)`` equals the central finite difference of ``fun``
+    along random directions ``vs`` at ``values`` (float64 arrays)."""
+    values = [np.asarray(v, dtype="float64") for v in values]
+    inputs = [T.tensor("float64", (False,) * v.ndim) for v in values]
+    points = [T.tensor("float64", (False,) * v.ndim) for v in values]
+    out = fun(*inputs)
+    rop = T.Rop(out, inputs, points)
+    assert rop.type.dtype == out.type.dtype and rop.type.ndim == out.type.ndim
+    f = theano.function(inputs, out)
+    f_rop = theano.function(inputs + points, rop, on_unused_input="ignore")
+    gen = rng(seed)
+    directions = [gen.standard_normal(v.shape) for v in values]
+    eps = 1e-6
+    ahead = f(*[v + eps * d for v, d in zip(values, directions)])
+    behind = f(*[v - eps * d for v, d in zip(values, directions)])
+    np.testing.assert_allclose(f_rop(*values, *directions), (ahead - behind) / (2 * eps), rtol=1e-6, atol=1e-7)
+
+
+def grad_of(fun):
+    """A function returning the gradient of a non-linear cost of ``fun``: verify_grad on it
+    checks second derivatives."""
+    def gradient(*xs):
+        out = fun(*xs)
+        return T.grad(T.sum(T.sqr(out) * T.cos(out)), xs[0])
+    return gradient

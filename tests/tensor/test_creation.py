@@ -8,6 +8,8 @@ import pytest
 import theano
 import theano.tensor as T
 from tests import unittest_tools as utt
+from tests.unittest_tools import check_rop
+from theano.gradient import DisconnectedInputError
 from theano.tensor.creation import ARange, Eye
 
 DTYPES = ("float64", "float32", "int32", "int64")
@@ -211,3 +213,65 @@ def test_tril_triu_errors():
         T.triu(T.scalar())
     with pytest.raises(TypeError, match="must be an integer scalar"):
         T.tril(T.matrix(), 0.5)
+
+
+# ==========================================================================================
+# Gradients (grad, R_op, disconnected inputs)
+# ==========================================================================================
+
+FLOATS = ("float64", "float32")
+
+
+def test_eye_inputs_are_disconnected():
+    s = T.dscalar()
+    out = T.eye(3, k=T.cast(s, "int64"))
+    assert out.owner.op.connection_pattern(out.owner) == [[False], [False], [False]]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(out), s)
+    assert theano.function([s], T.grad(T.sum(out), s, disconnected_inputs="ignore"))(1.0) == 0
+    # eye as a constant factor: the gradient reaches the other operand only
+    x = T.dmatrix()
+    got = theano.function([x], T.grad(T.sum(T.identity_like(x) * T.sqr(x)), x))(np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(got, 4 * np.eye(2, 3))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("start, stop, step", [(0.3, 10.0, 1.7), (5.5, -2.0, -0.9), (-1.0, 1.0, 0.35)])
+def test_arange_float_grad(dtype, start, stop, step):
+    # out[i] = start + i * step; stop only decides the length (chosen away from a jump)
+    T.verify_grad(lambda a, b: T.sqr(T.arange(a, stop, b)), [np.asarray(start, dtype=dtype),
+                                                             np.asarray(step, dtype=dtype)])
+
+
+def test_arange_stop_disconnected_rop_and_integer_arange():
+    start, stop, step = T.dscalar(), T.dscalar(), T.dscalar()
+    out = T.arange(start, stop, step)
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [False], [True]]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(out), stop)
+    g_start, g_step = T.grad(T.sum(out * out), [start, step])
+    got = theano.function([start, stop, step], [g_start, g_step])(1.0, 4.0, 0.5)
+    values = np.arange(1.0, 4.0, 0.5)
+    np.testing.assert_allclose(got, [np.sum(2 * values), np.sum(2 * values * np.arange(values.size))])
+    check_rop(lambda a, b: T.arange(a, 7.0, b) * 3, [np.asarray(0.5), np.asarray(1.25)])
+    n = T.dscalar()
+    ints = T.arange(T.cast(n, "int64"))
+    assert ints.owner.op.connection_pattern(ints.owner) == [[False], [False], [False]]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.cast(ints, "float64")), n)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, k", [((3, 4), 0), ((4, 3), 1), ((3, 3), -1), ((2, 3, 4), 2), ((2, 1, 3), -2)])
+def test_tril_triu_grad(dtype, shape, k):
+    value = utt.random(*shape, dtype=dtype)
+    T.verify_grad(lambda m: T.tril(m, k), [value])
+    T.verify_grad(lambda m: T.triu(m, k), [value])
+    m = T.tensor(dtype, (False,) * len(shape))
+    got = theano.function([m], T.grad(T.sum(T.tril(m, k) + 2 * T.triu(m, k)), m))(value)
+    np.testing.assert_array_equal(got, (np.tril(np.ones(shape), k) + 2 * np.triu(np.ones(shape), k)).astype(dtype))
+
+
+def test_tril_triu_rop():
+    check_rop(lambda m: T.tril(T.sqr(m), 1), [utt.random(3, 4)])
+    check_rop(lambda m: T.triu(m, -1), [utt.random(2, 3, 3)])

@@ -8,6 +8,8 @@ import pytest
 import theano
 import theano.tensor as T
 from tests import unittest_tools as utt
+from tests.unittest_tools import check_rop, grad_of
+from theano.gradient import DisconnectedInputError, NullTypeGradError
 from theano.tensor import extra_ops as eo
 
 DTYPES = ("float64", "float32", "int32", "int64")
@@ -561,3 +563,231 @@ def test_cpu_contiguous():
     got = run([x], eo.cpu_contiguous(x), [value])
     assert got.flags.c_contiguous
     np.testing.assert_array_equal(got, value)
+
+
+# ==========================================================================================
+# Gradients (grad, second derivatives, R_op, disconnected inputs)
+# ==========================================================================================
+
+FLOATS = ("float64", "float32")
+
+
+def away_from_zero(*shape, dtype="float64", offset=0):
+    """Values in [0.5, 1.5) with random signs: far from the kinks of cumprod's gradient."""
+    gen = utt.rng(offset)
+    return (gen.uniform(0.5, 1.5, size=shape) * gen.choice([-1.0, 1.0], size=shape)).astype(dtype)
+
+
+def assert_disconnected(cost, wrt):
+    with pytest.raises(DisconnectedInputError):
+        T.grad(cost, wrt)
+
+
+CUM_CASES = [((5,), None), ((5,), 0), ((3, 4), None), ((3, 4), 0), ((3, 4), -1), ((2, 3, 2), 1), ((2, 3, 2), -3)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", ["add", "mul"])
+@pytest.mark.parametrize("shape, axis", CUM_CASES)
+def test_cumop_grad(dtype, mode, shape, axis):
+    fun = eo.cumsum if mode == "add" else eo.cumprod
+    T.verify_grad(lambda x: fun(x, axis=axis), [away_from_zero(*shape, dtype=dtype)])
+
+
+@pytest.mark.parametrize("mode", ["add", "mul"])
+@pytest.mark.parametrize("shape, axis", [((5,), None), ((3, 4), -1), ((2, 3, 2), 1)])
+def test_cumop_second_derivative_and_rop(mode, shape, axis):
+    fun = eo.cumsum if mode == "add" else eo.cumprod
+    value = away_from_zero(*shape)
+    T.verify_grad(grad_of(lambda x: fun(x, axis=axis)), [value])
+    check_rop(lambda x: fun(x, axis=axis), [value])
+
+
+def test_cumsum_grad_values():
+    x = T.dmatrix()
+    w = T.dmatrix()
+    f = theano.function([x, w], T.grad(T.sum(eo.cumsum(x, axis=1) * w), x))
+    vw = utt.random(2, 5)
+    np.testing.assert_allclose(f(np.zeros((2, 5)), vw), np.flip(np.cumsum(np.flip(vw, 1), axis=1), 1))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, n, axis", [
+    ((5,), 1, -1), ((5,), 3, 0), ((3, 4), 0, 1), ((3, 4), 1, 0), ((3, 4), 2, -1), ((2, 3, 4), 2, 1),
+    ((3, 2), 4, 0),  # n beyond the axis length: an empty output, zero gradient
+])
+def test_diff_grad(dtype, shape, n, axis):
+    T.verify_grad(lambda x: eo.diff(x, n=n, axis=axis), [utt.random(*shape, dtype=dtype)])
+
+
+def test_diff_second_derivative_rop_and_empty_output():
+    value = utt.random(3, 5)
+    T.verify_grad(grad_of(lambda x: eo.diff(x, n=2, axis=1)), [value])
+    check_rop(lambda x: eo.diff(T.sqr(x), n=2, axis=-1), [value])
+    x = T.dmatrix()
+    got = theano.function([x], T.grad(T.sum(eo.diff(x, n=4, axis=0)), x))(value)
+    np.testing.assert_array_equal(got, np.zeros_like(value))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, repeats, axis", [
+    ((3, 4), 2, 1), ((3, 4), 3, None), ((3, 4), 2, -2), ((), 3, None), ((2, 3, 2), 2, 2),
+    ((3, 4), [1, 0, 2], 0), ((3, 4), [2, 1, 0, 3], -1), ((2, 3), [1, 2, 0, 1, 1, 3], None), ((3, 4), [2], 1),
+])
+def test_repeat_grad(dtype, shape, repeats, axis):
+    T.verify_grad(lambda x: eo.repeat(x, np.asarray(repeats, dtype="int64"), axis=axis),
+                  [utt.random(*shape, dtype=dtype)])
+
+
+def test_repeat_rop_second_derivative_and_disconnected_repeats():
+    value = utt.random(3, 4)
+    check_rop(lambda x: eo.repeat(x, 2, axis=0), [value])
+    check_rop(lambda x: eo.repeat(x, np.array([1, 0, 2, 1]), axis=1), [value])
+    T.verify_grad(grad_of(lambda x: eo.repeat(x, 3, axis=1)), [value])
+    x = T.dmatrix()
+    r = T.dvector()
+    out = eo.repeat(x, T.cast(r, "int64"), axis=0)
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [False]]
+    assert_disconnected(T.sum(out), r)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_squeeze_grad(dtype):
+    T.verify_grad(eo.squeeze, [utt.random(3, 1, 2, 1, dtype=dtype)])
+    # an axis not statically known to have length 1 goes through Rebroadcast
+    T.verify_grad(lambda x: eo.squeeze(T.unbroadcast(x, 1), axis=1), [utt.random(3, 1, 2, dtype=dtype)])
+    T.verify_grad(lambda x: eo.squeeze(x, axis=-1), [utt.random(2, 3, 1, dtype=dtype)])
+
+
+def test_squeeze_rop():
+    check_rop(lambda x: eo.squeeze(T.addbroadcast(x, 1)), [utt.random(3, 1, 2)])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 3), (3, 3, 3)])
+def test_fill_diagonal_grad(dtype, shape):
+    a = utt.random(*shape, dtype=dtype)
+    T.verify_grad(eo.fill_diagonal, [a, np.asarray(0.7, dtype=dtype)])
+    x, v = T.tensor(dtype, (False,) * len(shape)), T.scalar(dtype=dtype)
+    w = utt.random(*shape, offset=3).astype(dtype)
+    ga, gv = theano.function([x, v], T.grad(T.sum(eo.fill_diagonal(x, v) * w), [x, v]))(a, 0.5)
+    mask = np.zeros(shape)
+    np.fill_diagonal(mask, 1)
+    utt.assert_allclose(ga, (w * (1 - mask)).astype(dtype))
+    utt.assert_allclose(gv, np.asarray(np.sum(w * mask), dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, offset", [((3, 4), 0), ((3, 4), 2), ((3, 4), -1), ((4, 3), -3), ((4, 3), 1)])
+def test_fill_diagonal_offset_grad(dtype, shape, offset):
+    a = utt.random(*shape, dtype=dtype)
+    T.verify_grad(lambda x, v: eo.fill_diagonal_offset(x, v, offset), [a, np.asarray(-0.3, dtype=dtype)])
+
+
+def test_fill_diagonal_rop_and_disconnected_offset():
+    a, v = utt.random(3, 4), np.asarray(0.25)
+    check_rop(eo.fill_diagonal, [a, v])
+    check_rop(lambda x, y: eo.fill_diagonal_offset(T.sqr(x), y, 1), [a, v])
+    T.verify_grad(grad_of(lambda x, y: eo.fill_diagonal(x, T.sqr(y))), [a, v])
+    x, s = T.dmatrix(), T.dscalar()
+    out = eo.fill_diagonal_offset(x, 1.0, T.cast(s, "int64"))
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [True], [False]]
+    assert_disconnected(T.sum(out), s)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("condition, shape, axis", [
+    ([1, 0, 1], (3, 4), 0), ([0, 1, 1, 0], (3, 4), -1), ([1, 0, 0, 1, 1], (3, 4), None), ([1, 1], (2, 3, 2), 1),
+])
+def test_compress_grad(dtype, condition, shape, axis):
+    T.verify_grad(lambda x: eo.compress(np.asarray(condition), x, axis=axis), [utt.random(*shape, dtype=dtype)])
+
+
+def test_compress_rop_nonzero_values_and_disconnected_condition():
+    value = utt.random(3, 4)
+    check_rop(lambda x: eo.compress(np.array([0, 1, 1]), T.sqr(x), axis=0), [value])
+    mask = np.array([[1.0, 0, 1, 1], [0, 0, 1, 0], [1, 1, 1, 0]])
+    T.verify_grad(lambda x: eo.nonzero_values(x * mask), [value])
+    x, c = T.dmatrix(), T.dvector()
+    out = eo.compress(c, x, axis=1)
+    assert out.owner.op.connection_pattern(out.owner) == [[False], [True]]
+    assert_disconnected(T.sum(out), c)
+    got = theano.function([x], T.grad(T.sum(eo.compress(np.array([1, 0, 1]), x, axis=0)), x))(value)
+    np.testing.assert_array_equal(got, np.array([[1.0] * 4, [0.0] * 4, [1.0] * 4]))
+
+
+CHOOSE_INDEX = np.array([[0, 1, 2, 1], [2, 2, 0, 1], [1, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shapes", [[(3, 4), (3, 4), (3, 4)], [(3, 4), (1, 4), (4,)], [(1, 1), (3, 1), (1, 4)]])
+def test_choose_list_grad(dtype, shapes):
+    values = [utt.random(*s, dtype=dtype, offset=i) for i, s in enumerate(shapes)]
+    T.verify_grad(lambda *cs: eo.choose(CHOOSE_INDEX, list(cs)), values)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("index, shape, mode", [
+    (CHOOSE_INDEX, (3, 3, 4), "raise"), (CHOOSE_INDEX, (3, 4), "raise"), (CHOOSE_INDEX + 1, (2, 1, 4), "wrap"),
+    (CHOOSE_INDEX * 2 - 1, (2, 2, 3, 4), "clip"),
+])
+def test_choose_stacked_grad(dtype, index, shape, mode):
+    T.verify_grad(lambda cs: eo.choose(index, cs, mode=mode), [utt.random(*shape, dtype=dtype)])
+
+
+def test_choose_rop_values_and_disconnected_index():
+    check_rop(lambda a, b: eo.choose(CHOOSE_INDEX % 2, [a, T.sqr(b)]), [utt.random(3, 4), utt.random(1, 4)])
+    check_rop(lambda s: eo.choose(CHOOSE_INDEX, s), [utt.random(3, 3, 4)])
+    a, b = T.dmatrix(), T.dmatrix()
+    ga, gb = T.grad(T.sum(eo.choose(CHOOSE_INDEX % 2, [a, b])), [a, b])
+    got_a, got_b = theano.function([a, b], [ga, gb])(np.zeros((3, 4)), np.zeros((3, 4)))
+    np.testing.assert_array_equal(got_a, CHOOSE_INDEX % 2 == 0)
+    np.testing.assert_array_equal(got_b, CHOOSE_INDEX % 2 == 1)
+    s = T.dmatrix()
+    out = eo.choose(T.cast(s, "int64"), [a, b])
+    assert out.owner.op.connection_pattern(out.owner) == [[False], [True], [True]]
+    assert_disconnected(T.sum(out), s)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bincount_weights_grad(dtype):
+    x = np.array([0, 3, 3, 1, 5, 0])
+    T.verify_grad(lambda w: eo.bincount(x, w, minlength=8), [utt.random(6, dtype=dtype)])
+    check_rop(lambda w: eo.bincount(x, T.sqr(w)), [utt.random(6)])
+    xs, w, m = T.dvector(), T.dvector(), T.dscalar()
+    out = eo.bincount(T.cast(xs, "int64"), w, minlength=T.cast(m, "int64"))
+    assert out.owner.op.connection_pattern(out.owner) == [[False], [False], [True]]
+    assert_disconnected(T.sum(out), xs)
+    assert_disconnected(T.sum(out), m)
+
+
+def test_integer_ops_are_disconnected():
+    s = T.dvector()
+    idx = T.cast(s, "int64")
+    outputs = [eo.to_one_hot(idx, 4), eo.unravel_index(idx, (2, 3))[1], eo.ravel_multi_index([idx, idx], (4, 4)),
+               eo.bartlett(T.cast(s[0], "int64")), eo.bincount(idx)]
+    for out in outputs:
+        pattern = out.owner.op.connection_pattern(out.owner)
+        assert pattern == [[False] * len(out.owner.outputs)] * len(out.owner.inputs)
+        assert_disconnected(T.sum(T.cast(out, "float64")), s)
+
+
+def test_nonzero_unique_searchsorted_gradients():
+    x = T.dvector()
+    value = np.array([0.0, 2.0, 0.0, 3.0])
+    # integer outputs: zero gradients
+    for out in (eo.nonzero(x)[0], eo.unique(x, return_counts=True)[1], eo.searchsorted(x, 1.5)):
+        got = theano.function([x], T.grad(T.sum(T.cast(out, "float64")), x))(value)
+        np.testing.assert_array_equal(got, np.zeros(4))
+    v = T.dvector()
+    got = theano.function([x, v], T.grad(T.sum(T.cast(eo.searchsorted(x, v), "float64")), [x, v]))(value, value)
+    for g in got:
+        np.testing.assert_array_equal(g, np.zeros(4))
+    # unique's values: undefined, as in Theano
+    with pytest.raises(NullTypeGradError):
+        T.grad(T.sum(eo.unique(x)), x)
+
+
+def test_cpu_contiguous_grad():
+    T.verify_grad(lambda x: eo.cpu_contiguous(x.T), [utt.random(3, 4)])
+    check_rop(lambda x: eo.cpu_contiguous(T.sqr(x)), [utt.random(3, 4)])

@@ -8,6 +8,8 @@ import pytest
 import theano
 import theano.tensor as T
 from tests import unittest_tools as utt
+from tests.unittest_tools import check_rop, grad_of
+from theano.gradient import DisconnectedInputError
 from theano.tensor.join import Join, MakeVector, Roll, Split, Tile
 
 DTYPES = ("float64", "float32", "int32", "int64")
@@ -323,3 +325,158 @@ def test_roll_vector_shift_and_errors():
     f = theano.function([x, shift], T.roll(x, shift, axis=(0, 1)))
     with pytest.raises(ValueError, match="does not match"):
         f(value, [1, 2, 3])
+
+
+# ==========================================================================================
+# Gradients (grad, second derivatives, R_op, disconnected inputs)
+# ==========================================================================================
+
+FLOATS = ("float64", "float32")
+
+
+JOIN_CASES = [
+    ([(2, 3), (4, 3)], 0),
+    ([(2, 3), (2, 1), (2, 2)], -1),
+    ([(2, 1, 2), (2, 3, 2)], 1),
+    ([(3,), (2,)], 0),
+    ([(2, 2, 3), (2, 2, 1)], -1),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shapes, axis", JOIN_CASES)
+def test_join_grad(dtype, shapes, axis):
+    values = [utt.random(*s, dtype=dtype, offset=i) for i, s in enumerate(shapes)]
+    T.verify_grad(lambda *xs: T.concatenate(list(xs), axis=axis), values)
+
+
+@pytest.mark.parametrize("shapes, axis", JOIN_CASES[:3])
+def test_join_second_derivative_and_rop(shapes, axis):
+    values = [utt.random(*s, offset=i) for i, s in enumerate(shapes)]
+    T.verify_grad(grad_of(lambda *xs: T.concatenate(list(xs), axis=axis)), values)
+    check_rop(lambda *xs: T.concatenate(list(xs), axis=axis), values)
+
+
+def test_join_grad_symbolic_axis_matches_numpy():
+    a, b, w = T.dmatrix(), T.dmatrix(), T.dmatrix()
+    axis = T.lscalar()
+    ga, gb = T.grad(T.sum(T.join(axis, a, b) * w), [a, b])
+    f = theano.function([axis, a, b, w], [ga, gb])
+    va, vb = utt.random(2, 3), utt.random(2, 3, offset=1)
+    for ax in (0, 1, -1, -2):
+        vw = utt.random(*np.concatenate([va, vb], axis=ax).shape, offset=2)
+        expected = np.split(vw, [va.shape[ax]], axis=ax)
+        for got, want in zip(f(ax, va, vb, vw), expected):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_join_axis_is_disconnected_and_int_inputs_get_zeros():
+    s = T.dscalar()
+    a = T.dmatrix()
+    i = T.imatrix()
+    cost = T.sum(T.join(T.cast(s, "int64"), a, a))
+    with pytest.raises(DisconnectedInputError):
+        T.grad(cost, s)
+    assert theano.function([s], T.grad(cost, s, disconnected_inputs="ignore"))(0.0) == 0
+    assert Join().connection_pattern(T.join(0, a, a).owner) == [[False], [True], [True]]
+    ga, gi = T.grad(T.sum(T.join(0, a, i) * 2), [a, i])
+    assert gi.dtype == "float64"
+    got_a, got_i = theano.function([a, i], [ga, gi])(np.ones((1, 2)), np.ones((2, 2), dtype="int32"))
+    np.testing.assert_array_equal(got_a, np.full((1, 2), 2.0))
+    np.testing.assert_array_equal(got_i, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, sizes, axis, used", [
+    ((5, 2), [1, 3, 1], 0, (0, 2)),
+    ((2, 6), [4, 2], -1, (1,)),
+    ((6,), [0, 6], 0, (0, 1)),
+    ((2, 3, 4), [1, 3], -1, (0, 1)),
+])
+def test_split_grad_unused_pieces_get_zeros(dtype, shape, sizes, axis, used):
+    def pieces(x):
+        parts = T.split(x, sizes, len(sizes), axis)
+        return T.concatenate([parts[i] * (i + 1) for i in used], axis=axis)
+
+    value = utt.random(*shape, dtype=dtype)
+    T.verify_grad(pieces, [value])
+    x = T.tensor(dtype, (False,) * len(shape))
+    got = theano.function([x], T.grad(T.sum(pieces(x)), x))(value)
+    weights = [np.full(np.take(value, range(s), axis=axis).shape, float(i + 1) if i in used else 0.0)
+               for i, s in enumerate(sizes)]
+    np.testing.assert_array_equal(got, np.concatenate(weights, axis=axis).astype(dtype))
+
+
+def test_split_second_derivative_rop_and_disconnected_sizes():
+    value = utt.random(5, 2)
+    T.verify_grad(grad_of(lambda x: T.split(x, [2, 3], 2, axis=0)[1]), [value])
+    check_rop(lambda x: T.split(x, [2, 3], 2, axis=0)[0], [value])
+    check_rop(lambda x: T.split(x, [1, 1], 2, axis=-1)[1], [value])
+    x = T.dmatrix()
+    sizes = T.dvector()
+    piece = T.split(x, T.cast(sizes, "int64"), 2, axis=0)[0]
+    assert piece.owner.op.connection_pattern(piece.owner) == [[True, True], [False, False], [False, False]]
+    with pytest.raises(ValueError, match="not part of the computational graph"):
+        T.grad(T.sum(piece), sizes)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_make_vector_and_stack_grads(dtype):
+    scalars = [utt.random(dtype=dtype, offset=i) for i in range(3)]
+    T.verify_grad(lambda a, b, c: T.stack([a, b * c, T.sqr(a)]), scalars)
+    T.verify_grad(lambda a, b, c: T.make_vector(a, b, c), scalars)
+    mats = [utt.random(2, 3, dtype=dtype, offset=i) for i in range(2)]
+    T.verify_grad(lambda a, b: T.stack([a, b], axis=-1), mats)
+    T.verify_grad(lambda a, b: T.stack([a, b], axis=1), mats)
+    T.verify_grad(lambda a, b: T.horizontal_stack(a, b), mats)
+    T.verify_grad(lambda a, b: T.vertical_stack(a, b), mats)
+    T.verify_grad(lambda a, b: T.stacklists([[a, b], [b, a]]), mats)
+
+
+def test_make_vector_rop_and_integer_entries():
+    check_rop(lambda a, b: T.make_vector(a, T.sqr(b), a * b), [np.array(0.5), np.array(-1.5)])
+    # an eval point for only some entries: the others do not move
+    a, b, va = T.dscalar(), T.dscalar(), T.dscalar()
+    rop = T.Rop(T.stack([a, b]), [a], [va])
+    f = theano.function([a, b, va], rop, on_unused_input="ignore")
+    np.testing.assert_array_equal(f(1.0, 2.0, 3.0), [3.0, 0.0])
+    i = T.iscalar()
+    assert theano.function([i], T.grad(T.sum(T.stack([a, i])), i))(2) == 0
+
+
+TILE_CASES = [((2, 3), (2, 1, 3)), ((3,), (2,)), ((), (2, 3)), ((2, 1), (1, 3)), ((2, 2), (3, 1))]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, reps", TILE_CASES)
+def test_tile_grad(dtype, shape, reps):
+    T.verify_grad(lambda x: T.tile(x, reps), [utt.random(*shape, dtype=dtype)])
+
+
+def test_tile_second_derivative_rop_and_disconnected_reps():
+    value = utt.random(2, 3)
+    T.verify_grad(grad_of(lambda x: T.tile(x, (2, 2))), [value])
+    check_rop(lambda x: T.tile(x, (3, 1, 2)), [value])
+    x = T.dmatrix()
+    r = T.dvector()
+    out = T.tile(x, T.cast(r, "int64"), ndim=2)
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [False]]
+    with pytest.raises(ValueError, match="not part of the computational graph"):
+        T.grad(T.sum(out), r)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, shift, axis", [
+    ((5,), 2, None), ((3, 4), -1, None), ((3, 4), 1, 0), ((3, 4), 3, -1), ((2, 3, 4), (1, -2), (0, 2)),
+])
+def test_roll_grad(dtype, shape, shift, axis):
+    T.verify_grad(lambda x: T.roll(x, shift, axis), [utt.random(*shape, dtype=dtype)])
+
+
+def test_roll_rop_and_disconnected_shift():
+    check_rop(lambda x: T.roll(x, 2, axis=1), [utt.random(3, 4)])
+    check_rop(lambda x: T.roll(T.sqr(x), -1), [utt.random(3, 4)])
+    x = T.dmatrix()
+    s = T.dscalar()
+    with pytest.raises(ValueError, match="not part of the computational graph"):
+        T.grad(T.sum(T.roll(x, T.cast(s, "int64"), 0)), s)

@@ -8,6 +8,8 @@ import pytest
 import theano
 import theano.tensor as T
 from tests import unittest_tools as utt
+from tests.unittest_tools import check_rop
+from theano.gradient import DisconnectedInputError
 from theano.tensor.sort import ArgSortOp, SortOp, TopKOp
 
 DTYPES = ("float64", "float32", "int32", "int64", "uint8", "bool")
@@ -130,3 +132,84 @@ def test_topk_idx_dtype_broadcastable_and_errors():
         f(np.zeros((2, 4)), 5)
     with pytest.raises(ValueError, match="kth=0"):
         f(np.zeros((2, 4)), 0)
+
+
+# ==========================================================================================
+# Gradients (grad, R_op, disconnected inputs)
+# ==========================================================================================
+
+FLOATS = ("float64", "float32")
+
+
+def distinct(*shape, dtype="float64", offset=0):
+    """Values with gaps of about 0.1 between any two, so that finite differences never reorder them."""
+    gen = utt.rng(offset)
+    size = int(np.prod(shape))
+    values = gen.permutation(size) * 0.1 + gen.uniform(-0.02, 0.02, size=size) - size * 0.05
+    return values.reshape(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, axis", [((6,), -1), ((3, 4), None), ((3, 4), 0), ((3, 4), -1), ((2, 3, 2), 1),
+                                         ((2, 3, 2), -3)])
+def test_sort_grad(dtype, shape, axis):
+    T.verify_grad(lambda x: T.sort(x, axis=axis), [distinct(*shape, dtype=dtype)])
+
+
+def test_sort_grad_symbolic_axis_matches_numpy():
+    x, w = T.dtensor3(), T.dtensor3()
+    axis = T.lscalar()
+    f = theano.function([x, w, axis], T.grad(T.sum(T.sort(x, axis=axis) * w), x))
+    value, weights = distinct(2, 3, 4), utt.random(2, 3, 4)
+    for ax in (0, 1, 2, -1):
+        # the weight of sorted position j goes to the element that landed there
+        expected = np.zeros_like(value)
+        np.put_along_axis(expected, np.argsort(value, axis=ax), weights, axis=ax)
+        np.testing.assert_array_equal(f(value, weights, ax), expected)
+
+
+def test_sort_rop_and_disconnected_axis():
+    check_rop(lambda x: T.sort(T.sqr(x) + x, axis=0), [distinct(3, 4)])
+    check_rop(lambda x: T.sort(x, axis=-1), [distinct(2, 3, 4)])
+    check_rop(lambda x: T.sort(x, axis=None), [distinct(3, 4)])
+    x, s = T.dmatrix(), T.dscalar()
+    out = T.sort(x, axis=T.cast(s, "int64"))
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [False]]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(out), s)
+
+
+def test_argsort_grad_is_zero():
+    x, s = T.dmatrix(), T.dscalar()
+    out = T.argsort(x, axis=T.cast(s, "int64"))
+    assert out.owner.op.connection_pattern(out.owner) == [[True], [False]]
+    cost = T.sum(T.cast(out, "float64") * x)
+    got = theano.function([x, s], T.grad(cost, x))(distinct(3, 4), 1.0)
+    np.testing.assert_array_equal(got, np.argsort(distinct(3, 4), axis=1).astype("float64"))
+    with pytest.raises(DisconnectedInputError):
+        T.grad(cost, s)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, kth, axis", [((6,), 2, -1), ((6,), -3, 0), ((3, 4), 1, 0), ((3, 4), -2, -1),
+                                              ((2, 5, 2), 5, 1), ((3, 4), 4, None)])
+def test_topk_grad(dtype, shape, kth, axis):
+    T.verify_grad(lambda x: T.topk(x, kth, axis=axis), [distinct(*shape, dtype=dtype)])
+
+
+def test_topk_grad_values_rop_and_disconnected_indices():
+    x, w = T.dmatrix(), T.dmatrix()
+    value, weights = distinct(3, 5), utt.random(3, 2)
+    got = theano.function([x, w], T.grad(T.sum(T.topk(x, 2, axis=1) * w), x))(value, weights)
+    expected = np.zeros_like(value)
+    np.put_along_axis(expected, np.argsort(-value, axis=1)[:, :2], weights, axis=1)
+    np.testing.assert_array_equal(got, expected)
+    check_rop(lambda a: T.topk(T.sqr(a) - a, -2, axis=0), [distinct(3, 4)])
+    values, indices = T.topk_and_argtopk(x, 2)
+    node = values.owner
+    assert node.op.connection_pattern(node) == [[True, False], [False, False]]
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.cast(indices, "float64")), x)
+    k = T.dscalar()
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.topk(x, T.cast(k, "int64"))), k)

@@ -9,7 +9,7 @@ import numpy as np
 import theano
 from theano.graph.basic import Apply, Constant
 from theano.graph.op import Op
-from theano.scalar.type import discrete_types, upcast
+from theano.scalar.type import complex_types, discrete_types, upcast
 from theano.tensor import math as tm
 from theano.tensor.basic import (
     NotScalarConstantError,
@@ -20,7 +20,7 @@ from theano.tensor.basic import (
     get_scalar_constant_value,
     zeros_like,
 )
-from theano.tensor.join import _int_scalar
+from theano.tensor.join import NoGradientMixin, _disconnected, _int_scalar
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
 
@@ -47,7 +47,7 @@ def _is_constant_one(var: TensorVariable) -> bool:
 # eye
 # ------------------------------------------------------------------------------------------
 
-class Eye(Op):
+class Eye(NoGradientMixin, Op):
     """An ``n x m`` matrix of ``dtype`` with ones on diagonal ``k`` (inputs n, m, k)."""
 
     __props__ = ("dtype",)
@@ -117,7 +117,7 @@ class ARange(Op):
         for name, var in zip(("start", "stop", "step"), inputs):
             if var.type.ndim != 0:
                 raise TypeError(f"arange: {name} must be a scalar, got {var.type}")
-            if var.type.dtype.startswith("complex"):
+            if var.type.dtype in complex_types:
                 raise TypeError(f"arange: {name} cannot be complex ({var.type})")
         if isinstance(inputs[2], Constant) and np.all(inputs[2].data == 0):
             raise ValueError("arange: step must not be zero")
@@ -139,6 +139,32 @@ class ARange(Op):
             start, stop, step = (cast(v, "float64") for v in node.inputs)
             length = cast(tm.ceil((stop - start) / step), "int64")
         return [(tm.maximum(length, 0),)]
+
+    def connection_pattern(self, node):
+        # ``stop`` only decides the length; ``start`` and ``step`` move the values, which
+        # can change only when the output is not integer.
+        moves_values = self.dtype not in discrete_types
+        return [[moves_values], [False], [moves_values]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (gz,) = output_grads
+        if self.dtype in discrete_types:
+            return [_disconnected() for _ in inputs]
+        # out[i] = start + i * step
+        steps = arange(outputs[0].shape[0], dtype=self.dtype)
+        return [tm.sum(gz), _disconnected(), tm.sum(gz * steps)]
+
+    def R_op(self, inputs, eval_points):
+        start_point, _, step_point = eval_points
+        if self.dtype in discrete_types or (start_point is None and step_point is None):
+            return [None]
+        out = self(*inputs)
+        change = zeros_like(out)
+        if start_point is not None:
+            change = change + start_point
+        if step_point is not None:
+            change = change + arange(out.shape[0], dtype=self.dtype) * step_point
+        return [cast(change, self.dtype)]
 
 
 def _arange_inputs(values: list) -> list[TensorVariable]:

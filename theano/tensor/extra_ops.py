@@ -8,20 +8,26 @@ from typing import Any
 
 import numpy as np
 
-from theano.graph.basic import Apply
+from theano.gradient import grad_undefined
+from theano.graph.basic import Apply, Variable
 from theano.graph.op import Op
 from theano.scalar.type import complex_types, discrete_types, float_types, upcast
 from theano.tensor import math as tm
-from theano.tensor.basic import addbroadcast, as_elemwise_inputs, as_tensor_variable, cast, constant
+from theano.tensor.basic import addbroadcast, as_elemwise_inputs, as_tensor_variable, cast, constant, zeros_like
+from theano.tensor.creation import arange
 from theano.tensor.elemwise import DimShuffle
 from theano.tensor.join import (
+    NoGradientMixin,
     _constant_int,
+    _disconnected,
     _int_scalar,
     _int_vector,
     _normalize_static_axis,
+    _points_or_zeros,
     join,
+    split,
 )
-from theano.tensor.shape import flatten, shape_i
+from theano.tensor.shape import flatten, reshape, shape_i
 from theano.tensor.sort import SearchsortedOp, searchsorted  # noqa: F401  (Theano's import path)
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
@@ -117,6 +123,39 @@ def _count_nonzero(var: TensorVariable) -> TensorVariable:
 
 
 # ------------------------------------------------------------------------------------------
+# Gradient helpers
+# ------------------------------------------------------------------------------------------
+
+def _reverse_cumsum(g: TensorVariable, axis: int) -> TensorVariable:
+    """``out[i] = sum(g[j] for j >= i)`` along ``axis``.
+
+    Written as ``total - cumsum + g`` rather than by flipping, so that it is built from
+    CumOp, Sum and elementwise ops only and can itself be differentiated.
+    """
+    return tm.sum(g, axis=axis, keepdims=True) - CumOp(axis=axis, mode="add")(g) + g
+
+
+def _scatter_add(g: TensorVariable, indices: TensorVariable, axis: int, like: TensorVariable) -> TensorVariable:
+    """Zeros shaped like ``like`` with the slices of ``g`` along ``axis`` added at ``indices``
+    (repeated indices accumulate): the transpose of taking ``indices`` along ``axis``."""
+    from theano.tensor.advanced_indexing import advanced_inc_subtensor
+
+    return advanced_inc_subtensor(zeros_like(like, dtype=g.type.dtype), g, *([slice(None)] * axis), indices)
+
+
+def _sum_to(term: TensorVariable, target: TensorVariable) -> TensorVariable:
+    """``term`` summed over the axes ``target`` was broadcast along to reach ``term``'s shape
+    (leading axes it lacks, and axes where it is statically of length 1)."""
+    extra = term.type.ndim - target.type.ndim
+    if extra:
+        term = tm.sum(term, axis=list(range(extra)))
+    axes = [d for d, (tb, gb) in enumerate(zip(target.type.broadcastable, term.type.broadcastable)) if tb and not gb]
+    if axes:
+        term = tm.sum(term, axis=axes, keepdims=True)
+    return term
+
+
+# ------------------------------------------------------------------------------------------
 # cumsum, cumprod
 # ------------------------------------------------------------------------------------------
 
@@ -153,6 +192,30 @@ class CumOp(Op):
         if self.axis is None:
             return [(_size(input_shapes[0]),)]
         return [tuple(input_shapes[0])]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (x,) = inputs
+        (gz,) = output_grads
+        axis = 0 if self.axis is None else self.axis % x.type.ndim
+        if self.mode == "add":
+            gx = _reverse_cumsum(gz, axis)
+        else:
+            # d out[j] / d x[i] = out[j] / x[i] for j >= i (Theano's formula: x must not be 0).
+            gx = _reverse_cumsum(gz * outputs[0], axis)
+        if self.axis is None:
+            gx = reshape(gx, x.shape, ndim=x.type.ndim)
+        if self.mode == "mul":
+            gx = gx / x
+        return [gx]
+
+    def R_op(self, inputs, eval_points):
+        (point,) = eval_points
+        if point is None:
+            return [None]
+        if self.mode == "add":
+            return [self(point)]
+        (x,) = inputs
+        return [self(x) * CumOp(axis=self.axis, mode="add")(point / x)]
 
 
 def cumsum(x: Any, axis: int | None = None) -> TensorVariable:
@@ -203,6 +266,27 @@ class DiffOp(Op):
         if self.n > 0:
             shape[axis] = tm.maximum(shape[axis] - self.n, 0)
         return [tuple(shape)]
+
+    def grad(self, inputs, output_grads):
+        from theano.tensor.basic import alloc
+
+        (x,) = inputs
+        (gz,) = output_grads
+        if self.n == 0:
+            return [gz]
+        axis = self.axis % x.type.ndim
+        # One difference is D z = z[1:] - z[:-1]; its transpose is D^T g = [0, g] - [g, 0].
+        for _ in range(self.n):
+            pad_shape = [1 if d == axis else gz.shape[d] for d in range(gz.type.ndim)]
+            pad = alloc(np.asarray(0, dtype=gz.type.dtype), *pad_shape)
+            gz = join(axis, pad, gz) - join(axis, gz, pad)
+        # With n beyond the axis length the output is empty and the padding overshoots: keep
+        # the first x.shape[axis] entries (all of them otherwise).
+        length = x.shape[axis]
+        return [split(gz, [length, tm.maximum(self.n - length, 0)], 2, axis)[0]]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
 
 
 def diff(x: Any, n: int = 1, axis: int = -1) -> TensorVariable:
@@ -259,6 +343,23 @@ class BinCount(Op):
         # max(x) + 1, with -1 appended so that an empty x gives 0
         top = tm.max(join(0, cast(x, "int64"), constant(np.asarray([-1], dtype="int64"))))
         return [(tm.maximum(top + 1, minlength),)]
+
+    def connection_pattern(self, node):
+        # The counted values and minlength only say where weights go; the weights are summed.
+        return [[False], [False]] + [[True]] * (len(node.inputs) - 2)
+
+    def grad(self, inputs, output_grads):
+        from theano.tensor.advanced_indexing import take
+
+        terms = [_disconnected(), _disconnected()]
+        if len(inputs) == 3:
+            terms.append(take(output_grads[0], cast(inputs[0], "int64")))
+        return terms
+
+    def R_op(self, inputs, eval_points):
+        if len(inputs) < 3 or eval_points[2] is None:
+            return [None]
+        return [self(inputs[0], inputs[1], cast(eval_points[2], inputs[2].type.dtype))]
 
 
 def bincount(x: Any, weights: Any = None, minlength: Any = None, assert_nonneg: bool = False) -> TensorVariable:
@@ -342,6 +443,33 @@ class RepeatOp(Op):
         shape[self.axis % len(shape)] = new
         return [tuple(shape)]
 
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        x, repeats = inputs
+        (gz,) = output_grads
+        axis = None if self.axis is None else self.axis % x.type.ndim
+        if repeats.type.ndim == 0:
+            # The copies of each element are consecutive: view them as a new axis right after
+            # the element's own and sum it away.
+            dims = [x.shape[d] for d in range(x.type.ndim)]
+            copies_axis = x.type.ndim if axis is None else axis + 1
+            dims.insert(copies_axis, repeats)
+            gx = tm.sum(reshape(gz, dims, ndim=x.type.ndim + 1), axis=copies_axis)
+        else:
+            # Each slice of the output along the axis is a copy of slice owner[j] of the input.
+            source = flatten(x) if axis is None else x
+            along = 0 if axis is None else axis
+            owner = RepeatOp(axis=None)(arange(source.shape[along]), repeats)
+            gx = _scatter_add(gz, owner, along, source)
+            if axis is None:
+                gx = reshape(gx, x.shape, ndim=x.type.ndim)
+        return [gx, _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
+
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> TensorVariable:
     """Repeat the elements of ``x`` (NumPy's ``repeat``).
@@ -422,6 +550,27 @@ class FillDiagonal(Op):
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
 
+    def grad(self, inputs, output_grads):
+        return _fill_diagonal_grads(self, inputs, output_grads[0])
+
+    def R_op(self, inputs, eval_points):
+        return _fill_diagonal_rop(self, inputs, eval_points)
+
+
+def _fill_diagonal_grads(op: Op, inputs: Sequence[Variable], gz: TensorVariable) -> list:
+    """Gradients of FillDiagonal and FillDiagonalOffset: ``a`` keeps the gradient off the filled
+    diagonal; ``val`` gets the sum of the gradient on it (an offset input is disconnected)."""
+    offset = inputs[2:]
+    ga = op(gz, np.asarray(0, dtype=gz.type.dtype), *offset)
+    return [ga, tm.sum(gz - ga)] + [_disconnected()] * len(offset)
+
+
+def _fill_diagonal_rop(op: Op, inputs: Sequence[Variable], eval_points: Sequence) -> list:
+    if eval_points[0] is None and eval_points[1] is None:
+        return [None]
+    a_point, val_point = _points_or_zeros(inputs[:2], eval_points[:2])
+    return [op(a_point, val_point, *inputs[2:])]
+
 
 def fill_diagonal(a: Any, val: Any) -> TensorVariable:
     """A copy of ``a`` with the main diagonal set to ``val``.
@@ -458,6 +607,15 @@ class FillDiagonalOffset(Op):
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
 
+    def connection_pattern(self, node):
+        return [[True], [True], [False]]
+
+    def grad(self, inputs, output_grads):
+        return _fill_diagonal_grads(self, inputs, output_grads[0])
+
+    def R_op(self, inputs, eval_points):
+        return _fill_diagonal_rop(self, inputs, eval_points)
+
 
 def fill_diagonal_offset(a: Any, val: Any, offset: Any) -> TensorVariable:
     """A copy of the matrix ``a`` with diagonal ``offset`` set to ``val``.
@@ -493,6 +651,10 @@ class Nonzero(Op):
 
     def infer_shape(self, node, input_shapes):
         return [(node.inputs[0].type.ndim, _count_nonzero(node.inputs[0]))]
+
+    def grad(self, inputs, output_grads):
+        # Integer positions, piecewise constant in ``a`` (Theano's choice: undefined).
+        return [grad_undefined(self, 0, inputs[0], "nonzero's indices are piecewise constant")]
 
 
 def nonzero(a: Any, return_matrix: bool = False):
@@ -554,6 +716,22 @@ class Compress(Op):
         shape = list(input_shapes[1])
         shape[self.axis % len(shape)] = count
         return [tuple(shape)]
+
+    def connection_pattern(self, node):
+        return [[False], [True]]
+
+    def grad(self, inputs, output_grads):
+        condition, x = inputs
+        (gz,) = output_grads
+        kept = Nonzero()(flatten(condition))[0]
+        if self.axis is None:
+            gx = reshape(_scatter_add(gz, kept, 0, flatten(x)), x.shape, ndim=x.type.ndim)
+        else:
+            gx = _scatter_add(gz, kept, self.axis % x.type.ndim, x)
+        return [_disconnected(), gx]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[1] is None else self(inputs[0], eval_points[1])]
 
 
 def compress(condition: Any, x: Any, axis: int | None = None) -> TensorVariable:
@@ -626,6 +804,42 @@ class Choose(Op):
         else:
             shapes = input_shapes
         return [_broadcast_shapes(shapes)]
+
+    def connection_pattern(self, node):
+        return [[False]] + [[True] for _ in node.inputs[1:]]
+
+    def _picked(self, a: TensorVariable, n_choices: Any) -> TensorVariable:
+        """The index of the choice used at each position, after ``mode`` is applied to ``a``."""
+        if self.mode == "wrap":
+            return tm.mod(a, n_choices)
+        if self.mode == "clip":
+            return tm.clip(a, 0, n_choices - 1)
+        return a
+
+    def L_op(self, inputs, outputs, output_grads):
+        # Each choice gets the gradient at the positions where it was picked.
+        a, *choices = inputs
+        (gz,) = output_grads
+        if not self.stacked:
+            picked = self._picked(a, len(choices))
+            return [_disconnected()] + [_sum_to(gz * tm.eq(picked, k), c) for k, c in enumerate(choices)]
+        (stack,) = choices
+        nd = gz.type.ndim
+        picked = self._picked(a, stack.shape[0])
+        picked = picked.dimshuffle("x", *(["x"] * (nd - a.type.ndim)), *range(a.type.ndim))
+        which = arange(stack.shape[0]).dimshuffle(0, *(["x"] * nd))
+        term = gz.dimshuffle("x", *range(nd)) * tm.eq(picked, which)
+        # term has the choice axis first, then the output's axes; the stacked choices may lack
+        # some of the leading output axes.
+        extra = nd - (stack.type.ndim - 1)
+        if extra:
+            term = tm.sum(term, axis=list(range(1, 1 + extra)))
+        return [_disconnected(), _sum_to(term, stack)]
+
+    def R_op(self, inputs, eval_points):
+        if all(p is None for p in eval_points[1:]):
+            return [None]
+        return [self(inputs[0], *_points_or_zeros(inputs[1:], eval_points[1:]))]
 
 
 def choose(a: Any, choices: Any, out: None = None, mode: str = "raise") -> TensorVariable:
@@ -718,6 +932,11 @@ class Unique(Op):
             shapes.append((n_unique,))
         return shapes
 
+    def grad(self, inputs, output_grads):
+        # Which values are distinct changes with the input: at ties the values are not
+        # differentiable, and Theano defines no gradient.
+        return [grad_undefined(self, 0, inputs[0], "unique is not differentiable")]
+
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
            axis: int | None = None):
@@ -748,7 +967,7 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
 # to_one_hot
 # ------------------------------------------------------------------------------------------
 
-class ToOneHot(Op):
+class ToOneHot(NoGradientMixin, Op):
     """Rows of zeros with a one at column ``y[i]``; inputs ``(y, nb_class)``."""
 
     __props__ = ("dtype",)
@@ -802,7 +1021,7 @@ def to_one_hot(y: Any, nb_class: Any, dtype: str | None = None) -> TensorVariabl
 _ORDERS = ("C", "F")
 
 
-class RavelMultiIndex(Op):
+class RavelMultiIndex(NoGradientMixin, Op):
     """Flat indices from index arrays into an array of shape ``dims``; inputs ``(*multi_index, dims)``."""
 
     __props__ = ("mode", "order")
@@ -857,7 +1076,7 @@ def ravel_multi_index(multi_index: Sequence[Any], dims: Any, mode: str = "raise"
     return RavelMultiIndex(mode, order)(*multi_index, dims)
 
 
-class UnravelIndex(Op):
+class UnravelIndex(NoGradientMixin, Op):
     """Index arrays (one per dimension) from flat indices into an array of shape ``dims``."""
 
     __props__ = ("order",)
@@ -913,7 +1132,7 @@ def unravel_index(indices: Any, dims: Any, order: str = "C") -> tuple:
 # bartlett, cpu_contiguous
 # ------------------------------------------------------------------------------------------
 
-class Bartlett(Op):
+class Bartlett(NoGradientMixin, Op):
     """The Bartlett (triangular) window of ``M`` points (NumPy's ``bartlett``), float64."""
 
     __props__ = ()
@@ -949,6 +1168,12 @@ class CpuContiguous(Op):
 
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0]]
+
+    def R_op(self, inputs, eval_points):
+        return [eval_points[0]]
 
 
 def cpu_contiguous(x: Any) -> TensorVariable:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from theano.graph.basic import Apply, Constant
+from theano.gradient import DisconnectedType
+from theano.graph.basic import Apply, Constant, Variable
 from theano.graph.op import Op
 from theano.scalar.type import discrete_types, upcast
 from theano.tensor.basic import (
@@ -68,6 +69,15 @@ class MakeVector(Op):
 
     def infer_shape(self, node, shapes):
         return [(len(node.inputs),)]
+
+    def grad(self, inputs, output_grads):
+        (gz,) = output_grads
+        return [gz[i] for i in range(len(inputs))]
+
+    def R_op(self, inputs, eval_points):
+        if all(p is None for p in eval_points):
+            return [None]
+        return [self(*_points_or_zeros(inputs, eval_points))]
 
 
 def make_vector(*values):
@@ -140,6 +150,24 @@ class Join(Op):
                 total = total + s[d]
             out.append(tm.switch(tm.eq(axis % ndim if ndim else axis, d), total, in_shapes[0][d]))
         return [tuple(out)]
+
+    def connection_pattern(self, node):
+        return [[False]] + [[True] for _ in node.inputs[1:]]
+
+    def grad(self, inputs, output_grads):
+        axis, *tensors = inputs
+        (gz,) = output_grads
+        ax = _constant_int(axis)
+        sizes = [t.shape[axis if ax is None else ax] for t in tensors]
+        pieces = split(gz, sizes, len(tensors), axis)
+        if len(tensors) == 1:
+            pieces = [pieces]
+        return [_disconnected(), *pieces]
+
+    def R_op(self, inputs, eval_points):
+        if all(p is None for p in eval_points[1:]):
+            return [None]
+        return [self(inputs[0], *_points_or_zeros(inputs[1:], eval_points[1:]))]
 
 
 join_ = Join()
@@ -280,6 +308,31 @@ def _axis_switch(axis: TensorVariable, ndim: int, d: int, if_axis, otherwise):
     return tm.switch(tm.eq(tm.mod(axis, ndim), d), if_axis, otherwise)
 
 
+def _disconnected() -> Variable:
+    """The gradient term of an input the outputs do not depend on differentiably (sizes, axes, indices)."""
+    return DisconnectedType()()
+
+
+class NoGradientMixin:
+    """For ops whose inputs are only sizes and indices: no output depends on any input
+    differentiably, so every input is disconnected (``grad`` through them raises
+    DisconnectedInputError unless asked to ignore it)."""
+
+    def connection_pattern(self, node):
+        return [[False] * len(node.outputs) for _ in node.inputs]
+
+    def grad(self, inputs, output_grads):
+        return [_disconnected() for _ in inputs]
+
+
+def _points_or_zeros(inputs: Sequence[Variable], eval_points: Sequence[Variable | None]) -> list[Variable]:
+    """R_op helper: each input's eval point (in the input's dtype), or zeros shaped like the input
+    where it has none."""
+    from theano.tensor.basic import zeros_like
+
+    return [zeros_like(x) if p is None else cast(p, x.type.dtype) for x, p in zip(inputs, eval_points)]
+
+
 # ------------------------------------------------------------------------------------------
 # split
 # ------------------------------------------------------------------------------------------
@@ -351,6 +404,20 @@ class Split(Op):
             out.append(tuple(shape))
         return out
 
+    def connection_pattern(self, node):
+        return [[True] * self.len_splits, [False] * self.len_splits, [False] * self.len_splits]
+
+    def grad(self, inputs, output_grads):
+        # Pieces the cost does not use arrive as zeros, so joining them back is always valid.
+        axis = inputs[1]
+        return [join(axis, *output_grads), _disconnected(), _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None] * self.len_splits
+        pieces = self(eval_points[0], *inputs[1:])
+        return pieces if isinstance(pieces, list) else [pieces]
+
 
 def split(x: Any, splits_size: Any, n_splits: int, axis: Any = 0):
     """Cut ``x`` along ``axis`` into ``n_splits`` pieces of lengths ``splits_size``.
@@ -406,6 +473,29 @@ class Tile(Op):
         x, reps = node.inputs
         x_shape = (1,) * (self.ndim - x.type.ndim) + tuple(input_shapes[0])
         return [tuple(x_shape[i] * reps[i] for i in range(self.ndim))]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        from theano.tensor import math as tm
+        from theano.tensor.shape import reshape
+
+        x, reps = inputs
+        (gz,) = output_grads
+        # Output axis i holds reps[i] consecutive copies of the (padded) input axis i: view it as
+        # (reps[i], length_i) and sum the copies.
+        padded = [1] * (self.ndim - x.type.ndim) + [x.shape[d] for d in range(x.type.ndim)]
+        blocks = []
+        for i, length in enumerate(padded):
+            blocks += [reps[i], length]
+        summed = tm.sum(reshape(gz, blocks, ndim=2 * self.ndim), axis=list(range(0, 2 * self.ndim, 2)))
+        return [reshape(summed, x.shape, ndim=x.type.ndim), _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0], inputs[1])]
 
 
 def tile(x: Any, reps: Any, ndim: int | None = None) -> TensorVariable:
@@ -492,6 +582,18 @@ class Roll(Op):
 
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        x, shift = inputs
+        return [self(output_grads[0], -shift), _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0], inputs[1])]
 
 
 def roll(x: Any, shift: Any, axis: int | tuple[int, ...] | None = None) -> TensorVariable:

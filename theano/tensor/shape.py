@@ -39,6 +39,9 @@ class Shape(Op):
     def connection_pattern(self, node):
         return [[False]]
 
+    def R_op(self, inputs, eval_points):
+        return [None]
+
     def grad(self, inputs, output_grads):
         from theano.gradient import DisconnectedType
 
@@ -78,6 +81,9 @@ class Shape_i(Op):
 
     def connection_pattern(self, node):
         return [[False]]
+
+    def R_op(self, inputs, eval_points):
+        return [None]
 
     def grad(self, inputs, output_grads):
         from theano.gradient import DisconnectedType

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from theano.graph.basic import Apply
+from theano.graph.basic import Apply, Variable
 from theano.graph.op import Op
-from theano.scalar.type import discrete_types
-from theano.tensor.basic import as_tensor_variable
-from theano.tensor.join import _constant_int, _int_scalar, _normalize_static_axis
+from theano.scalar.type import complex_types, discrete_types, float_types
+from theano.tensor.basic import as_tensor_variable, zeros_like
+from theano.tensor.join import _constant_int, _disconnected, _int_scalar, _normalize_static_axis
 from theano.tensor.shape import flatten
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
@@ -51,7 +51,7 @@ class _SortBase(Op):
         a = as_tensor_variable(a)
         if a.type.ndim == 0:
             raise TypeError(f"{type(self).__name__}: cannot sort a 0-d tensor along an axis (use axis=None)")
-        if a.type.dtype.startswith("complex"):
+        if a.type.dtype in complex_types:
             raise TypeError(f"{type(self).__name__}: complex values have no order here ({a.type})")
         axis = _int_scalar(axis, f"{type(self).__name__}: axis")
         ax = _constant_int(axis)
@@ -67,6 +67,43 @@ class _SortBase(Op):
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
 
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+def _along_axis_index(indices: TensorVariable, axis: Variable | int) -> tuple:
+    """The advanced index that picks, along ``axis``, the positions ``indices`` (NumPy's
+    ``take_along_axis``): ``x[index]`` gathers, ``inc_subtensor`` at it scatters.
+
+    ``axis`` may be an int or a symbolic integer scalar (possibly negative).
+    """
+    from theano.tensor import math as tm
+    from theano.tensor.creation import arange
+
+    ndim = indices.type.ndim
+    static_axis = axis if isinstance(axis, int) else _constant_int(axis)
+    index = []
+    for d in range(ndim):
+        pattern = ["x"] * ndim
+        pattern[d] = 0
+        position = arange(indices.shape[d]).dimshuffle(pattern)
+        if static_axis is not None:
+            index.append(indices if d == static_axis % ndim else position)
+        else:
+            index.append(tm.switch(tm.eq(tm.mod(axis, ndim), d), indices, position))
+    return tuple(index)
+
+
+def _float_zeros(x: TensorVariable) -> TensorVariable:
+    """A zero gradient for ``x``: its dtype when floating, floatX otherwise."""
+    import theano
+
+    return zeros_like(x, dtype=x.type.dtype if x.type.dtype in float_types else theano.config.floatX)
+
+
+def _take_along_axis(x: TensorVariable, indices: TensorVariable, axis: Variable | int) -> TensorVariable:
+    return x[_along_axis_index(indices, axis)]
+
 
 class SortOp(_SortBase):
     """``np.sort(a, axis, kind)``."""
@@ -77,6 +114,19 @@ class SortOp(_SortBase):
     def perform(self, node, inputs, output_storage, params=None):
         a, axis = inputs
         output_storage[0][0] = np.sort(a, axis=self._check_axis(a, int(axis)), kind=self.kind)
+
+    def grad(self, inputs, output_grads):
+        # out = take_along_axis(a, perm): the gradient goes back through the inverse permutation.
+        a, axis = inputs
+        perm = ArgSortOp(self.kind)(a, axis)
+        inverse = ArgSortOp("stable")(perm, axis)
+        return [_take_along_axis(output_grads[0], inverse, axis), _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        a, axis = inputs
+        return [_take_along_axis(eval_points[0], ArgSortOp(self.kind)(a, axis), axis)]
 
 
 class ArgSortOp(_SortBase):
@@ -89,6 +139,10 @@ class ArgSortOp(_SortBase):
         a, axis = inputs
         out = np.argsort(a, axis=self._check_axis(a, int(axis)), kind=self.kind)
         output_storage[0][0] = out.astype("int64", copy=False)
+
+    def grad(self, inputs, output_grads):
+        # Integer positions, piecewise constant in ``a``: a zero gradient (as Theano).
+        return [_float_zeros(inputs[0]), _disconnected()]
 
 
 def _flat_if_none(a: Any, axis: Any) -> tuple[TensorVariable, Any]:
@@ -149,7 +203,7 @@ class TopKOp(Op):
         x = as_tensor_variable(x)
         if x.type.ndim == 0:
             raise TypeError("topk needs an input of at least one dimension")
-        if x.type.dtype.startswith("complex"):
+        if x.type.dtype in complex_types:
             raise TypeError(f"topk: complex values have no order here ({x.type})")
         axis = _normalize_static_axis(self.axis, x.type.ndim, "topk")
         kth = _int_scalar(kth, "topk: kth")
@@ -178,6 +232,25 @@ class TopKOp(Op):
         shape = list(input_shapes[0])
         shape[self.axis % len(shape)] = abs(kth)
         return [tuple(shape), tuple(shape)]
+
+    def connection_pattern(self, node):
+        # Only the values depend on x differentiably; the indices and kth are integers.
+        return [[True, False], [False, False]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        from theano.tensor.advanced_indexing import advanced_inc_subtensor
+
+        x, _ = inputs
+        g_values = output_grads[0]
+        index = _along_axis_index(outputs[1], self.axis)
+        gx = advanced_inc_subtensor(zeros_like(x, dtype=g_values.type.dtype), g_values, *index)
+        return [gx, _disconnected()]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None, None]
+        indices = self(*inputs)[1]
+        return [_take_along_axis(eval_points[0], indices, self.axis), None]
 
 
 def _topk_node(x: Any, kth: Any, axis: Any, sorted: bool, idx_dtype: str) -> list:  # noqa: A002
@@ -258,6 +331,13 @@ class SearchsortedOp(Op):
 
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[1])]
+
+    def connection_pattern(self, node):
+        return [[True], [True], [False]][: len(node.inputs)]
+
+    def grad(self, inputs, output_grads):
+        # Insertion positions are piecewise constant in x and v: zero gradients (as Theano).
+        return [_float_zeros(x) for x in inputs[:2]] + [_disconnected()] * (len(inputs) - 2)
 
 
 def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> TensorVariable:

@@ -43,7 +43,7 @@ class TensorType(Type):
                 raise TypeError(f"Unsupported dtype for TensorType: {dtype!r} is not a NumPy dtype") from None
         if dtype not in all_types:
             raise TypeError(f"Unsupported dtype for TensorType: {dtype}")
-        self.dtype = dtype
+        self.dtype = str(dtype)
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
         self.numpy_dtype = _NUMPY_DTYPES.get(dtype) or _NUMPY_DTYPES.setdefault(dtype, np.dtype(dtype))

@@ -2,10 +2,10 @@
 
 Run: python examples/logistic_regression.py [--steps 1000]
 
-The four steps: declare symbolic variables, build the expression graph, compile functions,
-call them. The data are generated (400 examples, 784 features) so the script needs no
-download. The gradient of the cost is written out by hand here; symbolic differentiation
-(``T.grad``) takes its place once theano.gradient lands.
+The four steps: declare symbolic variables, build the expression graph (with an l2 penalty),
+compile functions (``train`` updates the parameters by gradient descent; ``T.grad`` derives
+the gradient), and call them. The data are generated (400 examples, 784 features) so the
+script needs no download.
 """
 
 import argparse
@@ -24,12 +24,13 @@ def make_data(n_examples: int, n_features: int, seed: int = 0):
     return x, y
 
 
-def main() -> None:
+def main(argv=None) -> tuple[list[float], float]:
+    """Train; return the cost after each step and the final training accuracy."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--examples", type=int, default=400)
     parser.add_argument("--features", type=int, default=784)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     data_x, data_y = make_data(args.examples, args.features)
 
     # 1. Declare symbolic variables: inputs, and parameters as shared variables.
@@ -42,9 +43,7 @@ def main() -> None:
     p_1 = 1 / (1 + T.exp(-T.dot(x, w) - b))            # probability that the target is 1
     xent = -y * T.log(p_1) - (1 - y) * T.log(1 - p_1)   # cross-entropy of each example
     cost = xent.mean() + 0.01 * (w ** 2).sum()          # the cost to minimize
-    n = T.cast(x.shape[0], "float64")
-    gw = T.dot(x.T, p_1 - y) / n + 0.02 * w             # d cost / d w
-    gb = (p_1 - y).mean()                               # d cost / d b
+    gw, gb = T.grad(cost, [w, b])                       # symbolic gradients of the cost
     prediction = p_1 > 0.5
 
     # 3. Compile.
@@ -53,12 +52,15 @@ def main() -> None:
     predict = theano.function([x], prediction, name="predict")
 
     # 4. Call.
+    costs = []
     for step in range(args.steps):
         _, err = train(data_x, data_y)
+        costs.append(float(err))
         if step % max(args.steps // 10, 1) == 0:
             print(f"step {step:5d}  cost {err:.4f}")
-    accuracy = np.mean(predict(data_x) == data_y)
-    print(f"final cost {err:.4f}, training accuracy {accuracy:.3f}")
+    accuracy = float(np.mean(predict(data_x) == data_y))
+    print(f"final cost {costs[-1]:.4f}, training accuracy {accuracy:.3f}")
+    return costs, accuracy
 
 
 if __name__ == "__main__":

@@ -86,23 +86,30 @@ def assert_allclose(actual, expected, rtol=None, atol=None) -> None:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
 
 
-def check_rop(fun, values, seed=0):
-    """Assert that ``T.Rop(fun(*xs), xs, vs)`` equals the central finite difference of ``fun``
-    along random directions ``vs`` at ``values`` (float64 arrays)."""
+def check_rop(fun, values, directions=None, wrt=None, seed=0, step=1e-6, rtol=1e-6) -> None:
+    """Assert that ``T.Rop(fun(*inputs), moving inputs, eval points)`` equals the central finite
+    difference of ``fun`` at ``values`` (float64 arrays) along ``directions`` (random by default).
+
+    ``wrt`` lists the positions of the inputs that move (all by default).
+    """
     values = [np.asarray(v, dtype="float64") for v in values]
+    if directions is None:
+        gen = rng(seed)
+        directions = [gen.standard_normal(v.shape) for v in values]
+    wrt = list(range(len(values))) if wrt is None else list(wrt)
     inputs = [T.tensor("float64", (False,) * v.ndim) for v in values]
-    points = [T.tensor("float64", (False,) * v.ndim) for v in values]
+    points = [inputs[i].type() for i in wrt]
     out = fun(*inputs)
-    rop = T.Rop(out, inputs, points)
+    rop = T.Rop(out, [inputs[i] for i in wrt], points)
     assert rop.type.dtype == out.type.dtype and rop.type.ndim == out.type.ndim
-    f = theano.function(inputs, out)
-    f_rop = theano.function(inputs + points, rop, on_unused_input="ignore")
-    gen = rng(seed)
-    directions = [gen.standard_normal(v.shape) for v in values]
-    eps = 1e-6
-    ahead = f(*[v + eps * d for v, d in zip(values, directions)])
-    behind = f(*[v - eps * d for v, d in zip(values, directions)])
-    np.testing.assert_allclose(f_rop(*values, *directions), (ahead - behind) / (2 * eps), rtol=1e-6, atol=1e-7)
+    got = theano.function(inputs + points, rop, on_unused_input="ignore")(*values, *[directions[i] for i in wrt])
+    forward = theano.function(inputs, out)
+
+    def moved(sign):
+        return [v + sign * step * d if i in wrt else v for i, (v, d) in enumerate(zip(values, directions))]
+
+    expected = (forward(*moved(1)) - forward(*moved(-1))) / (2 * step)
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=1e-7)
 
 
 def grad_of(fun):

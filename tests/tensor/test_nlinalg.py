@@ -478,3 +478,202 @@ def test_tensorsolve(axes, moved_from, dtype):
 def test_exports_through_tensor():
     for name in ("diag", "diagonal", "trace", "matrix_inverse", "det", "ExtractDiag", "AllocDiag"):
         assert getattr(T, name) is getattr(nlinalg, name)
+
+
+# ------------------------------------------------------------------------------------------
+# AllocDiag with explicit sizes (the gradient of ExtractDiag on rectangular matrices)
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows, cols, offset", [(3, 5, 0), (3, 5, 1), (3, 5, -1), (5, 3, 2), (4, 4, -3)])
+def test_alloc_diag_with_sizes(rows, cols, offset):
+    x = T.dvector()
+    n = np.diagonal(np.zeros((rows, cols)), offset).shape[0]
+    v = utt.random(n)
+    out = AllocDiag(offset)(x, rows, cols)
+    value = run([x], out, v)
+    expected = np.zeros((rows, cols))
+    index = np.arange(n)
+    expected[index + max(0, -offset), index + max(0, offset)] = v
+    np.testing.assert_array_equal(value, expected)
+    utt.check_infer_shape([x], out, [v], op_class=AllocDiag)
+
+
+def test_alloc_diag_with_sizes_errors():
+    x = T.dvector()
+    with pytest.raises(TypeError, match="two"):
+        AllocDiag()(x, 3)
+    with pytest.raises(TypeError, match="integer scalars"):
+        AllocDiag()(x, 3.0, 2)
+    f = theano.function([x], AllocDiag(1)(x, 3, 5))
+    with pytest.raises(ValueError, match=r"diagonal 1 of a \(3, 5\) matrix does not have the input's length 2"):
+        f(np.ones(2))
+
+
+# ------------------------------------------------------------------------------------------
+# Gradients and R_op
+# ------------------------------------------------------------------------------------------
+
+def near_identity(n, dtype, offset=0):
+    """I plus a random matrix of norm below 1/2: invertible, determinant near 1."""
+    return (np.eye(n) + utt.random(n, n, offset=offset) / (2 * n)).astype(dtype)
+
+
+def spectral(n, dtype, offset=0):
+    """A random symmetric matrix with eigenvalues 0.5, 1, ..., well apart."""
+    q, _ = np.linalg.qr(utt.random(n, n, offset=offset))
+    return (q @ np.diag(0.5 * np.arange(1, n + 1)) @ q.T).astype(dtype)
+
+
+def full_rank(rows, cols, dtype, offset=0):
+    """A random matrix with singular values 2, 1.5, 1, ... (full rank, well apart)."""
+    u, _ = np.linalg.qr(utt.random(rows, rows, offset=offset))
+    v, _ = np.linalg.qr(utt.random(cols, cols, offset=offset + 1))
+    k = min(rows, cols)
+    s = np.zeros((rows, cols))
+    s[np.arange(k), np.arange(k)] = 2 - 0.5 * np.arange(k)
+    return (u @ s @ v.T).astype(dtype)
+
+
+def check_grad(fn, values):
+    """verify_grad with the tolerances of the values' dtype."""
+    T.verify_grad(fn, list(values), rng=utt.rng())
+
+
+# (id, function of the inputs, builder of the float64 inputs)
+GRAD_CASES = [
+    ("matrix_inverse", nlinalg.matrix_inverse, lambda: [near_identity(4, "float64")]),
+    ("det", nlinalg.det, lambda: [near_identity(4, "float64")]),
+    ("pinv-tall", nlinalg.pinv, lambda: [full_rank(4, 3, "float64")]),
+    ("pinv-wide", nlinalg.pinv, lambda: [full_rank(3, 4, "float64")]),
+    ("eigh-w-L", lambda x: nlinalg.eigh(x, "L")[0], lambda: [spectral(4, "float64")]),
+    ("eigh-w-U", lambda x: nlinalg.eigh(x, "U")[0], lambda: [spectral(4, "float64")]),
+    ("eigh-v-L", lambda x: nlinalg.eigh(x, "L")[1], lambda: [spectral(4, "float64")]),
+    ("eigh-v-U", lambda x: nlinalg.eigh(x, "U")[1], lambda: [spectral(3, "float64")]),
+    ("eigh-both", lambda x: nlinalg.eigh(x)[1] * nlinalg.eigh(x)[0], lambda: [spectral(3, "float64")]),
+    ("svd-values", lambda x: nlinalg.svd(x, compute_uv=False), lambda: [full_rank(4, 3, "float64")]),
+    ("svd-full-s-wide", lambda x: nlinalg.svd(x)[1], lambda: [full_rank(3, 4, "float64")]),
+    ("svd-u-tall", lambda x: nlinalg.svd(x, full_matrices=False)[0], lambda: [full_rank(4, 3, "float64")]),
+    ("svd-v-tall", lambda x: nlinalg.svd(x, full_matrices=False)[2], lambda: [full_rank(4, 3, "float64")]),
+    ("svd-u-wide", lambda x: nlinalg.svd(x, full_matrices=False)[0], lambda: [full_rank(3, 4, "float64")]),
+    ("svd-v-wide", lambda x: nlinalg.svd(x, full_matrices=False)[2], lambda: [full_rank(3, 4, "float64")]),
+    ("svd-all-square-full",
+     lambda x: T.dot(nlinalg.svd(x)[0] * nlinalg.svd(x)[1], nlinalg.svd(x)[2] ** 2),
+     lambda: [full_rank(3, 3, "float64")]),
+    ("qr-q-tall", lambda x: nlinalg.qr(x)[0], lambda: [full_rank(4, 3, "float64")]),
+    ("qr-r-tall", lambda x: nlinalg.qr(x)[1], lambda: [full_rank(4, 3, "float64")]),
+    ("qr-q-wide", lambda x: nlinalg.qr(x)[0], lambda: [full_rank(3, 4, "float64")]),
+    ("qr-r-wide", lambda x: nlinalg.qr(x)[1], lambda: [full_rank(3, 4, "float64")]),
+    ("qr-r-only", lambda x: nlinalg.qr(x, "r"), lambda: [full_rank(4, 3, "float64")]),
+    ("qr-complete-r-tall", lambda x: nlinalg.qr(x, "complete")[1], lambda: [full_rank(4, 3, "float64")]),
+    ("qr-complete-q-wide", lambda x: nlinalg.qr(x, "complete")[0], lambda: [full_rank(3, 4, "float64")]),
+    ("diagonal", nlinalg.diagonal, lambda: [utt.random(3, 3)]),
+    ("diagonal-rect-offset", lambda x: nlinalg.diagonal(x, 1), lambda: [utt.random(3, 5)]),
+    ("diagonal-rect-negative", lambda x: nlinalg.diagonal(x, -2), lambda: [utt.random(4, 3)]),
+    ("diagonal-3d-axes", lambda x: nlinalg.diagonal(x, 1, 2, 0), lambda: [utt.random(3, 2, 4)]),
+    ("alloc_diag", lambda x: nlinalg.alloc_diag(x, -1), lambda: [utt.random(3)]),
+    ("alloc_diag-axes", lambda x: AllocDiag(1, 2, 0)(x), lambda: [utt.random(2, 3)]),
+    ("trace", nlinalg.trace, lambda: [utt.random(3, 4)]),
+    ("matrix_power-3", lambda x: nlinalg.matrix_power(x, 3), lambda: [near_identity(3, "float64")]),
+    ("matrix_power-minus-2", lambda x: nlinalg.matrix_power(x, -2), lambda: [near_identity(3, "float64")]),
+    ("norm-fro", lambda x: nlinalg.norm(x, "fro"), lambda: [full_rank(3, 4, "float64")]),
+    ("norm-nuc", lambda x: nlinalg.norm(x, "nuc"), lambda: [full_rank(3, 4, "float64")]),
+    ("norm-2", lambda x: nlinalg.norm(x, 2), lambda: [full_rank(4, 3, "float64")]),
+    ("norm-minus-2", lambda x: nlinalg.norm(x, -2), lambda: [full_rank(4, 3, "float64")]),
+    ("norm-inf", lambda x: nlinalg.norm(x, np.inf), lambda: [full_rank(3, 4, "float64")]),
+    ("norm-vector-3", lambda x: nlinalg.norm(x, 3), lambda: [utt.random(4, low=0.2)]),
+    ("lstsq-x-vector", lambda a, b: nlinalg.lstsq(a, b)[0], lambda: [full_rank(5, 3, "float64"), utt.random(5)]),
+    ("lstsq-x-wide", lambda a, b: nlinalg.lstsq(a, b)[0], lambda: [full_rank(3, 4, "float64"), utt.random(3, 2)]),
+    ("lstsq-residuals", lambda a, b: nlinalg.lstsq(a, b)[1], lambda: [full_rank(5, 3, "float64"), utt.random(5, 2)]),
+    ("lstsq-residuals-vector", lambda a, b: nlinalg.lstsq(a, b)[1],
+     lambda: [full_rank(5, 3, "float64"), utt.random(5)]),
+    ("lstsq-singular-values", lambda a, b: nlinalg.lstsq(a, b)[3], lambda: [full_rank(5, 3, "float64"), utt.random(5)]),
+    ("lstsq-all-but-rank", lambda a, b: T.sum(nlinalg.lstsq(a, b)[0]) + T.sum(nlinalg.lstsq(a, b)[1]),
+     lambda: [full_rank(3, 4, "float64"), utt.random(3, 2)]),
+    ("tensorinv", lambda x: nlinalg.tensorinv(x, 2), lambda: [near_identity(6, "float64").reshape(2, 3, 3, 2)]),
+    ("tensorinv-ind-1", lambda x: nlinalg.tensorinv(x, 1), lambda: [near_identity(6, "float64").reshape(6, 2, 3)]),
+    ("tensorsolve", nlinalg.tensorsolve,
+     lambda: [near_identity(6, "float64").reshape(2, 3, 3, 2), utt.random(2, 3)]),
+    ("tensorsolve-axes", lambda a, b: nlinalg.tensorsolve(a, b, axes=(0,)),
+     lambda: [near_identity(6, "float64").reshape(3, 2, 6).transpose(2, 0, 1), utt.random(3, 2)]),
+]
+
+
+@pytest.mark.parametrize("name, fn, make_values", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad(name, fn, make_values, dtype):
+    check_grad(fn, [v.astype(dtype) for v in make_values()])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad_values_and_dtype(dtype):
+    # Closed forms: d det(A) = det(A) A^-T, d sum(A^-1) = -A^-T 1 1^T A^-T.
+    x = T.matrix(dtype=dtype)
+    a = near_identity(3, dtype)
+    g_det, g_inv = T.grad(nlinalg.det(x), x), T.grad(T.sum(nlinalg.matrix_inverse(x)), x)
+    assert g_det.type.dtype == g_inv.type.dtype == dtype
+    inverse = np.linalg.inv(a.astype("float64"))
+    ones = np.ones((3, 3))
+    assert_close(run([x], g_det, a), np.linalg.det(a.astype("float64")) * inverse.T, dtype)
+    assert_close(run([x], g_inv, a), -inverse.T @ ones @ inverse.T, dtype)
+
+
+def test_eigh_grad_reads_one_triangle():
+    x = T.dmatrix()
+    a = spectral(3, "float64")
+    for uplo, unread in (("L", np.triu_indices(3, 1)), ("U", np.tril_indices(3, -1))):
+        g = run([x], T.grad(T.sum(nlinalg.eigh(x, uplo)[0] ** 2), x), a)
+        np.testing.assert_array_equal(g[unread], 0)
+        # sum(w^2) = |a|_F^2, whose gradient in the triangle read is 2a (4a off the diagonal).
+        np.testing.assert_allclose(np.diag(g), 2 * np.diag(a))
+        read = np.tril_indices(3, -1) if uplo == "L" else np.triu_indices(3, 1)
+        np.testing.assert_allclose(g[read], 4 * a[read])
+
+
+@pytest.mark.parametrize("fn", [lambda x: nlinalg.svd(x)[0], lambda x: nlinalg.qr(x, "complete")[0]],
+                         ids=["svd-u", "qr-complete-q"])
+def test_grad_through_arbitrary_completion_is_nan(fn):
+    # The columns of u (or q) past min(M, N) are any orthonormal completion: no gradient.
+    x = T.dmatrix()
+    out = fn(x)
+    g_all, g_leading = T.grad(T.sum(out), x), T.grad(T.sum(out[:, :2]), x)
+    f = theano.function([x], [g_all, g_leading])
+    all_columns, leading = f(full_rank(4, 2, "float64"))
+    assert np.isnan(all_columns).all()
+    assert np.isfinite(leading).all()
+
+
+@pytest.mark.parametrize("fn, name", [(nlinalg.eig, "Eig"), (lambda x: nlinalg.qr(x, "raw"), "QRFull")],
+                         ids=["eig", "qr-raw"])
+def test_grad_not_implemented(fn, name):
+    x = T.dmatrix()
+    with pytest.raises(theano.gradient.NullTypeGradError, match=f"{name}.*not implemented"):
+        T.grad(T.sum(fn(x)[0]), x)
+
+
+def test_complex_grad_not_implemented():
+    x = T.zmatrix()
+    with pytest.raises(theano.gradient.NullTypeGradError, match="complex"):
+        T.grad(T.sum(T.real(nlinalg.matrix_inverse(x))), x)
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("det", nlinalg.det),
+    ("matrix_inverse", lambda x: T.sum(nlinalg.matrix_inverse(x) ** 2)),
+    ("eigh-top-eigenvalue", lambda x: nlinalg.eigh(x)[0][-1]),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_second_derivative(name, fn):
+    # verify_grad of a gradient: a Hessian-vector product against finite differences.
+    a = spectral(3, "float64") if name.startswith("eigh") else near_identity(3, "float64")
+    check_grad(lambda x: T.grad(fn(x), x), [a])
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("matrix_inverse", nlinalg.matrix_inverse),
+    ("det", nlinalg.det),
+    ("diagonal", lambda x: nlinalg.diagonal(x, 1)),
+    ("alloc_diag-of-diagonal", lambda x: nlinalg.alloc_diag(nlinalg.diagonal(x), 2)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_rop(name, fn):
+    from tests.unittest_tools import check_rop
+
+    check_rop(fn, [near_identity(4, "float64")], [utt.random(4, 4, offset=1)])

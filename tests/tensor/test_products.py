@@ -6,6 +6,7 @@ import pytest
 import theano
 import theano.tensor as T
 from tests import unittest_tools as utt
+from tests.unittest_tools import check_rop
 from theano.tensor.products import BatchedDot, Dot
 
 # Shapes that line up for np.dot at every rank: a's last axis is 4, b's contracted axis is 4.
@@ -357,3 +358,141 @@ def test_dot_defers_to_non_tensor_operands():
     x = T.dmatrix()
     assert T.dot(other, x) == ("dot", other, x)
     assert T.dot(x, other) == ("rdot", x, other)
+
+
+# ------------------------------------------------------------------------------------------
+# Gradients and R_op
+# ------------------------------------------------------------------------------------------
+
+GRAD_FLOATS = ["float64", "float32"]
+
+
+def grad_data(shape, dtype, offset=0):
+    """Inputs for verify_grad: values of order 1, away from zero."""
+    return utt.random(*shape, dtype=dtype, low=0.2, high=1.0, offset=offset) * np.where(
+        utt.random(*shape, offset=offset + 50) > 0, 1, -1).astype(dtype)
+
+
+DOT_GRAD_SHAPES = [
+    ((4,), (4,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 5)),
+    ((3, 4), (4, 5)),
+    ((1, 4), (4, 1)),  # broadcastable axes on both sides
+    ((2, 3, 4), (4, 5)),  # N-d dot: reshape around one Dot
+    ((3, 4), (2, 4, 5)),
+    ((2, 3, 4), (2, 4, 3)),
+    ((), (3, 4)),  # a scalar: an elementwise product
+]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", DOT_GRAD_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_dot_grad(a_shape, b_shape, dtype):
+    a, b = grad_data(a_shape, dtype), grad_data(b_shape, dtype, offset=1)
+    T.verify_grad(T.dot, [a, b], rng=utt.rng())
+
+
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_dot_grad_dtype_and_shape(dtype):
+    x, y = T.matrix(dtype=dtype), T.vector(dtype=dtype)
+    gx, gy = T.grad(T.dot(x, y).sum(), [x, y])
+    assert (gx.type.dtype, gy.type.dtype) == (dtype, dtype)
+    a, b = grad_data((3, 4), dtype), grad_data((4,), dtype, offset=1)
+    ga, gb = theano.function([x, y], [gx, gy])(a, b)
+    utt.assert_allclose(ga, np.outer(np.ones(3), b))
+    utt.assert_allclose(gb, a.sum(axis=0))
+
+
+def test_dot_grad_of_integer_operand_is_zero():
+    x, y = T.imatrix(), T.dvector()
+    gx, gy = T.grad(T.dot(x, y).sum(), [x, y])
+    a = np.arange(12, dtype="int32").reshape(3, 4)
+    ga, gb = theano.function([x, y], [gx, gy])(a, np.ones(4))
+    np.testing.assert_array_equal(ga, np.zeros((3, 4)))
+    utt.assert_allclose(gb, a.sum(axis=0).astype("float64"))
+
+
+BATCHED_GRAD_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((3, 2, 4), (3, 4)),
+    ((3, 4), (3, 4, 5)),
+    ((3, 2, 4), (3, 4, 5)),
+    ((2, 2, 3, 4), (2, 4, 3)),  # more than 3 dimensions: batched_tensordot
+    ((3,), (3, 2, 2)),  # a batch of scalars
+]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", BATCHED_GRAD_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_batched_dot_grad(a_shape, b_shape, dtype):
+    a, b = grad_data(a_shape, dtype), grad_data(b_shape, dtype, offset=1)
+    T.verify_grad(T.batched_dot, [a, b], rng=utt.rng())
+
+
+TENSORDOT_GRAD_CASES = [
+    ((2, 3, 4), (3, 4, 2), 2),
+    ((2, 3, 4), (4, 2), [[2, 0], [0, 1]]),
+    ((3, 4), (2, 5), 0),  # no summed axis: an outer product
+    ((2, 3), (3, 2), [[1], [0]]),
+]
+
+
+@pytest.mark.parametrize("a_shape, b_shape, axes", TENSORDOT_GRAD_CASES, ids=str)
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_tensordot_grad(a_shape, b_shape, axes, dtype):
+    a, b = grad_data(a_shape, dtype), grad_data(b_shape, dtype, offset=1)
+    T.verify_grad(lambda x, y: T.tensordot(x, y, axes), [a, b], rng=utt.rng())
+
+
+@pytest.mark.parametrize("a_shape, b_shape, axes", [((2, 3, 4), (2, 4, 3), 1), ((2, 3, 4), (2, 3, 5), [[1], [1]])],
+                         ids=str)
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_batched_tensordot_grad(a_shape, b_shape, axes, dtype):
+    a, b = grad_data(a_shape, dtype), grad_data(b_shape, dtype, offset=1)
+    T.verify_grad(lambda x, y: T.batched_tensordot(x, y, axes), [a, b], rng=utt.rng())
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((3,), (4,)), ((2, 2), (3,))], ids=str)
+@pytest.mark.parametrize("dtype", GRAD_FLOATS)
+def test_outer_grad(a_shape, b_shape, dtype):
+    a, b = grad_data(a_shape, dtype), grad_data(b_shape, dtype, offset=1)
+    T.verify_grad(T.outer, [a, b], rng=utt.rng())
+
+
+def test_dot_second_derivative():
+    # The gradient of sum(dot(x, y) ** 2) is itself a graph of dots: differentiate it again.
+    a, b = grad_data((2, 3), "float64"), grad_data((3, 4), "float64", offset=1)
+    T.verify_grad(lambda x, y: T.grad(T.sum(T.sqr(T.dot(x, y))), x), [a, b], rng=utt.rng())
+    T.verify_grad(lambda x, y: T.grad(T.sum(T.sqr(T.batched_dot(x, y))), y),
+                  [grad_data((2, 2, 3), "float64"), grad_data((2, 3, 2), "float64", offset=1)], rng=utt.rng())
+
+
+@pytest.mark.parametrize("a_shape, b_shape", DOT_GRAD_SHAPES[:4] + [((2, 3, 4), (4, 5))], ids=str)
+@pytest.mark.parametrize("wrt", [(0, 1), (0,), (1,)], ids=["both", "x", "y"])
+def test_dot_rop(a_shape, b_shape, wrt):
+    values = [grad_data(a_shape, "float64"), grad_data(b_shape, "float64", offset=1)]
+    directions = [grad_data(a_shape, "float64", offset=2), grad_data(b_shape, "float64", offset=3)]
+    check_rop(T.dot, values, directions, wrt)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", BATCHED_GRAD_SHAPES[:4], ids=str)
+@pytest.mark.parametrize("wrt", [(0, 1), (1,)], ids=["both", "y"])
+def test_batched_dot_rop(a_shape, b_shape, wrt):
+    values = [grad_data(a_shape, "float64"), grad_data(b_shape, "float64", offset=1)]
+    directions = [grad_data(a_shape, "float64", offset=2), grad_data(b_shape, "float64", offset=3)]
+    check_rop(T.batched_dot, values, directions, wrt)
+
+
+def test_dot_rop_matches_lop():
+    # <u, J v> computed forward (Rop) and backward (Lop) agree.
+    x, y = T.dmatrix(), T.dmatrix()
+    ex, ey, u = T.dmatrix(), T.dmatrix(), T.dmatrix()
+    out = T.dot(x, y)
+    forward = T.sum(u * T.Rop(out, [x, y], [ex, ey]))
+    lx, ly = T.Lop(out, [x, y], u)
+    backward = T.sum(lx * ex) + T.sum(ly * ey)
+    values = [grad_data(s, "float64", offset=i) for i, s in enumerate([(3, 4), (4, 2), (3, 4), (4, 2), (3, 2)])]
+    f = theano.function([x, y, ex, ey, u], [forward, backward])
+    got_forward, got_backward = f(*values)
+    utt.assert_allclose(got_forward, got_backward)

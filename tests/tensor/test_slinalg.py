@@ -259,3 +259,154 @@ def test_kron_broadcastable():
     assert out.type.broadcastable == (False, False)
     out = slinalg.kron(T.drow(), T.drow())
     assert out.type.broadcastable == (True, False)
+
+
+# ------------------------------------------------------------------------------------------
+# Gradients and R_op
+# ------------------------------------------------------------------------------------------
+
+def small(*shape, offset=0):
+    return utt.random(*shape, offset=offset)
+
+
+def well_conditioned_spd(a):
+    """Inside a test function: the SPD matrix a a^T + n I (symbolic, so every element of a moves)."""
+    return T.dot(a, a.T) + a.shape[0] * T.identity_like(a)
+
+
+def scaled_spd(n, offset=0):
+    """An SPD matrix with eigenvalues in about [1, 2]."""
+    return spd(n, offset=offset) / n
+
+
+def symmetric_spaced(n, offset=0):
+    """A symmetric matrix with eigenvalues 0.5, 1, ..., well apart."""
+    q, _ = np.linalg.qr(utt.random(n, n, offset=offset))
+    return q @ np.diag(0.5 * np.arange(1, n + 1)) @ q.T
+
+
+def check_grad(fn, values, dtype):
+    T.verify_grad(fn, [np.asarray(v).astype(dtype) for v in values], rng=utt.rng())
+
+
+SLINALG_GRAD_CASES = [
+    ("cholesky-lower", lambda a: slinalg.cholesky(well_conditioned_spd(a)), lambda: [small(4, 4)]),
+    ("cholesky-upper", lambda a: slinalg.cholesky(well_conditioned_spd(a), lower=False), lambda: [small(4, 4)]),
+    ("cholesky-nan-on-error", lambda a: slinalg.cholesky(well_conditioned_spd(a), on_error="nan"),
+     lambda: [small(3, 3)]),
+    ("cholesky-lower-triangle", slinalg.cholesky, lambda: [scaled_spd(4)]),
+    ("cholesky-upper-triangle", functools.partial(slinalg.cholesky, lower=False), lambda: [scaled_spd(4)]),
+    ("cho_solve-lower", lambda c, b: slinalg.cho_solve((c, True), b),
+     lambda: [np.linalg.cholesky(scaled_spd(4)), small(4, 2, offset=1)]),
+    ("cho_solve-upper-vector", lambda c, b: slinalg.cho_solve((c, False), b),
+     lambda: [np.linalg.cholesky(scaled_spd(4)).T, small(4, offset=1)]),
+    ("eigvalsh-lower", slinalg.eigvalsh, lambda: [symmetric_spaced(4)]),
+    ("eigvalsh-upper", lambda a: slinalg.eigvalsh(a, lower=False), lambda: [symmetric_spaced(4)]),
+    ("eigvalsh-pencil-lower", slinalg.eigvalsh, lambda: [symmetric_spaced(3), scaled_spd(3, offset=2)]),
+    ("eigvalsh-pencil-upper", lambda a, b: slinalg.eigvalsh(a, b, lower=False),
+     lambda: [symmetric_spaced(3), scaled_spd(3, offset=2)]),
+    ("expm-general", slinalg.expm, lambda: [small(4, 4) / 2]),
+    ("expm-symmetric", lambda a: slinalg.expm(a + a.T), lambda: [small(3, 3) / 2]),
+    ("expm-defective", slinalg.expm, lambda: [np.array([[0.5, 1.0], [0.0, 0.5]])]),
+    ("kron-matrices", slinalg.kron, lambda: [small(2, 3), small(3, 2, offset=1)]),
+    ("kron-vector-matrix", slinalg.kron, lambda: [small(3), small(2, 2, offset=1)]),
+]
+
+
+@pytest.mark.parametrize("name, fn, make_values", SLINALG_GRAD_CASES, ids=[c[0] for c in SLINALG_GRAD_CASES])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad(name, fn, make_values, dtype):
+    check_grad(fn, make_values(), dtype)
+
+
+def unit_triangular(n, lower, offset=0):
+    a = np.eye(n) + utt.random(n, n, offset=offset) / (2 * n)
+    return np.tril(a) if lower else np.triu(a)
+
+
+SOLVE_GRAD_MATRICES = {
+    "general": lambda: np.eye(4) + utt.random(4, 4, offset=5) / 8,
+    "symmetric": lambda: symmetric_spaced(4) + np.eye(4),
+    "hermitian": lambda: symmetric_spaced(4) + np.eye(4),
+    "positive_definite": lambda: scaled_spd(4, offset=6),
+    "lower_triangular": lambda: unit_triangular(4, True, offset=7),
+    "upper_triangular": lambda: unit_triangular(4, False, offset=7),
+}
+
+
+@pytest.mark.parametrize("structure", list(SOLVE_GRAD_MATRICES))
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("b_shape", [(4,), (4, 2)], ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_solve_grad(structure, lower, b_shape, dtype):
+    op = Solve(structure, lower)
+    check_grad(op, [SOLVE_GRAD_MATRICES[structure](), small(*b_shape, offset=1)], dtype)
+
+
+@pytest.mark.parametrize("structure, lower", [("symmetric", True), ("positive_definite", False),
+                                              ("lower_triangular", True), ("upper_triangular", False)])
+def test_solve_grad_only_in_the_triangle_read(structure, lower):
+    a, b = T.dmatrix(), T.dvector()
+    g = run([a, b], T.grad(T.sum(Solve(structure, lower)(a, b)), a), SOLVE_GRAD_MATRICES[structure](), small(4))
+    unread = np.triu_indices(4, 1) if lower else np.tril_indices(4, -1)
+    np.testing.assert_array_equal(g[unread], 0)
+    assert np.count_nonzero(g) == 10
+
+
+def test_cholesky_grad_nan_when_not_positive_definite():
+    x = T.dmatrix()
+    f = theano.function([x], T.grad(T.sum(slinalg.cholesky(x, on_error="nan")), x))
+    assert np.isnan(f(-np.eye(3))).all()
+    assert np.isfinite(f(spd(3))).all()
+
+
+def test_cholesky_grad_value():
+    # d L / d x for x = c^2 (1 x 1): L = c, so d L / d x = 1 / (2 c).
+    x = T.dmatrix()
+    g = run([x], T.grad(T.sum(slinalg.cholesky(x)), x), np.array([[9.0]]))
+    np.testing.assert_allclose(g, [[1 / 6]])
+
+
+def test_expm_grad_matches_eigendecomposition_formula():
+    # Theano 1.0's formula for a diagonalizable matrix: with x = V diag(w) V^-1, U = V^-T,
+    # the gradient is U ((V^T G U) * X) V^T, X[i, j] = (e^w_i - e^w_j) / (w_i - w_j).
+    x = T.dmatrix()
+    a = small(3, 3) + np.diag([0.0, 1.0, 2.0])
+    g_out = small(3, 3, offset=1)
+    got = run([x], T.grad(T.sum(slinalg.expm(x) * g_out), x), a)
+    w, v = np.linalg.eig(a)
+    u = np.linalg.inv(v).T
+    exp_w = np.exp(w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.subtract.outer(exp_w, exp_w) / np.subtract.outer(w, w)
+    np.fill_diagonal(ratio, exp_w)
+    expected = (u @ ((v.T @ g_out @ u) * ratio) @ v.T).real
+    np.testing.assert_allclose(got, expected, rtol=1e-8)
+
+
+def test_grad_dtype_float32():
+    a, b = T.fmatrix(), T.fmatrix()
+    costs = [slinalg.cholesky(a), slinalg.solve(a, b), slinalg.expm(a), slinalg.eigvalsh(a, b),
+             slinalg.cho_solve((a, True), b)]
+    for cost in costs:
+        grads = T.grad(T.sum(cost), [a, b], disconnected_inputs="ignore")
+        assert [g.type.dtype for g in grads] == ["float32", "float32"]
+
+
+def test_second_derivative():
+    # verify_grad of gradients: Hessian-vector products of solve and expm.
+    a, b = np.eye(3) + small(3, 3) / 6, small(3, offset=1)
+    T.verify_grad(lambda x, y: T.grad(T.sum(slinalg.solve(x, y) ** 2), x), [a, b], rng=utt.rng())
+    T.verify_grad(lambda x: T.grad(T.sum(slinalg.expm(x) ** 2), x), [small(3, 3)], rng=utt.rng())
+
+
+def test_expm_rop():
+    from tests.unittest_tools import check_rop
+
+    check_rop(slinalg.expm, [small(3, 3)], [small(3, 3, offset=1)])
+
+
+def test_complex_grad_not_implemented():
+    x = T.zmatrix()
+    with pytest.raises(theano.gradient.NullTypeGradError, match="complex"):
+        T.grad(T.sum(T.real(slinalg.expm(x))), x)

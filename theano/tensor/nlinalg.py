@@ -3,6 +3,11 @@
 Most ops take one matrix: they share :class:`MatrixOp`, so each one only says what it
 computes, its output types and its output shapes. Integer inputs are computed in float64, as
 NumPy does; float32 stays float32.
+
+Gradients are graphs of tensor ops (so they can be differentiated again), for real inputs; the
+gradients of complex inputs are not implemented. Decompositions whose outputs are not unique
+(eigenvectors, singular vectors, the Q of a QR) have gradients where the decomposition is
+locally unique: distinct eigenvalues or singular values, a full-rank input.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from theano.gradient import DisconnectedType, grad_not_implemented
 from theano.graph.basic import Apply
 from theano.graph.op import Op
-from theano.scalar.type import complex_types, upcast
+from theano.scalar.type import complex_types, discrete_types, upcast
 from theano.tensor import math as tm
-from theano.tensor.basic import as_tensor_variable, cast, ones_like
-from theano.tensor.products import dot
+from theano.tensor.basic import as_tensor_variable, cast, ones_like, zeros, zeros_like
+from theano.tensor.creation import identity_like, tril, triu
+from theano.tensor.join import concatenate
+from theano.tensor.products import dot, outer
+from theano.tensor.shape import reshape, shape_i
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
 
@@ -68,6 +77,38 @@ def check_square(op_name: str, x: np.ndarray) -> None:
         raise np.linalg.LinAlgError(f"{op_name}: expected a square matrix, got shape {x.shape}")
 
 
+def complex_grads(op: Op, inputs: list) -> list | None:
+    """Not-implemented gradients for every input when one of ``inputs`` is complex, else None."""
+    if not any(x.type.dtype in complex_types for x in inputs):
+        return None
+    return [grad_not_implemented(op, i, x, "Gradients of complex matrices are not implemented.")
+            for i, x in enumerate(inputs)]
+
+
+def fold_triangle(g: TensorVariable, lower: bool) -> TensorVariable:
+    """The gradient with respect to a matrix of which only one triangle is read.
+
+    An op that reads the ``lower`` (else upper) triangle of ``a`` and treats it as a symmetric
+    matrix ``s`` sees each off-diagonal element of that triangle twice (``s[i, j]`` and
+    ``s[j, i]``) and never looks at the other triangle. Given the gradient ``g`` with respect to
+    ``s``, this returns the gradient with respect to ``a``: ``g[i, j] + g[j, i]`` in the triangle
+    read, the diagonal of ``g``, and zeros elsewhere.
+    """
+    if lower:
+        return tril(g) + tril(g.T, -1)
+    return triu(g) + triu(g.T, 1)
+
+
+def nan_where(condition: TensorVariable, value: TensorVariable) -> TensorVariable:
+    """``value``, or NaNs of its shape where the scalar ``condition`` is true at run time."""
+    return tm.switch(condition, np.nan, value)
+
+
+def _depends_on(g: TensorVariable) -> TensorVariable:
+    """True (at run time) when the output gradient ``g`` has a nonzero element."""
+    return tm.any(tm.neq(g, 0))
+
+
 class MatrixOp(Op):
     """Base of the ops that take one matrix and compute their outputs with NumPy or SciPy.
 
@@ -113,6 +154,23 @@ class MatrixInverse(MatrixOp):
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
 
+    def L_op(self, inputs, outputs, output_grads):
+        # d(x^-1) = -x^-1 dx x^-1, so the gradient is -x^-T gz x^-T.
+        (x,) = inputs
+        (x_inv,) = outputs
+        (gz,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        return [-matrix_dot(x_inv.T, gz, x_inv.T)]
+
+    def R_op(self, inputs, eval_points):
+        (ev,) = eval_points
+        if ev is None:
+            return [None]
+        x_inv = self(inputs[0])
+        return [-matrix_dot(x_inv, ev, x_inv)]
+
 
 class MatrixPinv(MatrixOp):
     """The Moore-Penrose pseudo-inverse of a matrix (``numpy.linalg.pinv``)."""
@@ -129,6 +187,26 @@ class MatrixPinv(MatrixOp):
         rows, cols = input_shapes[0]
         return [(cols, rows)]
 
+    def L_op(self, inputs, outputs, output_grads):
+        (x,) = inputs
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        return [_pinv_grad(x, outputs[0], output_grads[0])]
+
+
+def _pinv_grad(x: TensorVariable, z: TensorVariable, gz: TensorVariable) -> TensorVariable:
+    """The gradient of a cost through ``z = pinv(x)``, valid where the rank of ``x`` is constant.
+
+    From the derivative of the pseudo-inverse (Golub and Pereyra, 1973),
+    ``dz = -z dx z + z z^T dx^T (I - x z) + (I - z x) dx^T z^T z``.
+    """
+    x_z = dot(x, z)
+    z_x = dot(z, x)
+    return (-matrix_dot(z.T, gz, z.T)
+            + matrix_dot(identity_like(x_z) - x_z, gz.T, z, z.T)
+            + matrix_dot(z.T, z, gz.T, identity_like(z_x) - z_x))
+
 
 class Det(MatrixOp):
     """The determinant of a square matrix (``numpy.linalg.det``)."""
@@ -141,6 +219,23 @@ class Det(MatrixOp):
 
     def infer_shape(self, node, input_shapes):
         return [()]
+
+    def L_op(self, inputs, outputs, output_grads):
+        # d det(x) / dx = det(x) x^-T (Jacobi's formula).
+        (x,) = inputs
+        (d,) = outputs
+        (gz,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        return [gz * d * matrix_inverse(x).T]
+
+    def R_op(self, inputs, eval_points):
+        (ev,) = eval_points
+        if ev is None:
+            return [None]
+        (x,) = inputs
+        return [self(x) * tm.sum(matrix_inverse(x).T * ev)]
 
     def __str__(self):
         return "Det"
@@ -167,6 +262,12 @@ class Eig(MatrixOp):
         n = input_shapes[0][0]
         return [(n,), (n, n)]
 
+    def L_op(self, inputs, outputs, output_grads):
+        # As in Theano 1.0: the eigenvectors of a general matrix have no gradient here; use eigh
+        # for symmetric matrices.
+        return [grad_not_implemented(self, 0, inputs[0], "Eig has no gradient; eigh has one for symmetric "
+                                                          "matrices.")]
+
 
 class Eigh(MatrixOp):
     """Eigenvalues (ascending, real) and eigenvectors of a symmetric or Hermitian matrix
@@ -188,6 +289,28 @@ class Eigh(MatrixOp):
     def infer_shape(self, node, input_shapes):
         n = input_shapes[0][0]
         return [(n,), (n, n)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        # First-order perturbation theory, for distinct eigenvalues: with x = v diag(w) v^T,
+        # dw_n = v_n^T dx v_n and dv_n = sum_{m != n} v_m (v_m^T dx v_n) / (w_n - w_m). The
+        # gradient with respect to the symmetric matrix is v (diag(gw) + F * (v^T gv)) v^T
+        # with F[m, n] = 1 / (w_n - w_m) off the diagonal and 0 on it; then fold_triangle
+        # accounts for eigh reading only the triangle UPLO.
+        (x,) = inputs
+        w, v = outputs
+        gw, gv = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        inner = dot(v.T, gv) * _inverse_gaps(w) + tm.mul(identity_like(v), gw.dimshuffle("x", 0))
+        return [fold_triangle(matrix_dot(v, inner, v.T), self.UPLO == "L")]
+
+
+def _inverse_gaps(w: TensorVariable) -> TensorVariable:
+    """The matrix ``1 / (w[n] - w[m])`` at ``[m, n]``, zero on the diagonal."""
+    gaps = w.dimshuffle("x", 0) - w.dimshuffle(0, "x")
+    eye = identity_like(gaps)
+    return (1 - eye) / (gaps + eye)
 
 
 class SVD(MatrixOp):
@@ -219,6 +342,52 @@ class SVD(MatrixOp):
         if self.full_matrices:
             return [(rows, rows), (k,), (cols, cols)]
         return [(rows, k), (k,), (k, cols)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        """The gradient for distinct nonzero singular values.
+
+        With ``full_matrices`` and a rectangular input, the columns of ``u`` (rows of ``v``)
+        beyond ``min(M, N)`` are any orthonormal completion: a cost that depends on them has no
+        gradient, and the result is then NaN at run time.
+        """
+        (x,) = inputs
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        if not self.compute_uv:
+            # ds_i = u_i^T dx v_i: the gradient is u diag(gs) v.
+            u, _, vh = SVD(full_matrices=False)(x)
+            return [dot(u * output_grads[0].dimshuffle("x", 0), vh)]
+        u, s, vh = outputs
+        gu, gs, gvh = output_grads
+        if not self.full_matrices:
+            return [_svd_grad(u, s, vh, gu, gs, gvh)]
+        k = s.shape[0]
+        grad = _svd_grad(u[:, :k], s, vh[:k], gu[:, :k], gs, gvh[:k])
+        return [nan_where(tm.or_(_depends_on(gu[:, k:]), _depends_on(gvh[k:])), grad)]
+
+
+def _svd_grad(u, s, vh, gu, gs, gvh) -> TensorVariable:
+    """The gradient through the reduced SVD ``x = u diag(s) vh`` (M x N, K = min(M, N)).
+
+    With ``v = vh^T`` and ``F[i, j] = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal), it is
+    ``u [(J + J^T) S + diag(gs) + S (L + L^T)] v^T + (I - u u^T) gu S^-1 v^T
+    + u S^-1 gv^T (I - v v^T)``, where ``J = F * (u^T gu)`` and ``L = F * (v^T gv)``
+    (Townsend, "Differentiating the singular value decomposition", 2016).
+    """
+    v, gv = vh.T, gvh.T
+    s_row = s.dimshuffle("x", 0)
+    s_col = s.dimshuffle(0, "x")
+    squares = tm.sqr(s)
+    gaps = squares.dimshuffle("x", 0) - squares.dimshuffle(0, "x")
+    eye = identity_like(gaps)
+    f = (1 - eye) / (gaps + eye)
+    j = f * dot(u.T, gu)
+    l_ = f * dot(v.T, gv)
+    core = (j + j.T) * s_row + eye * gs.dimshuffle("x", 0) + s_col * (l_ + l_.T)
+    u_side = dot(gu / s_row - dot(u, dot(u.T, gu)) / s_row, vh)
+    v_side = dot(u, gvh / s_col - dot(dot(gvh, v), vh) / s_col)
+    return matrix_dot(u, core, vh) + u_side + v_side
 
 
 _QR_MODES = ("reduced", "complete", "raw")
@@ -253,6 +422,27 @@ class QRFull(MatrixOp):
             return [(rows, rows), (rows, cols)]
         return [(cols, rows), (k,)]
 
+    def L_op(self, inputs, outputs, output_grads):
+        """The gradient for an input whose first ``min(M, N)`` columns are independent.
+
+        Mode ``'raw'`` (LAPACK's Householder form) has no gradient. In mode ``'complete'`` with
+        M > N, the columns of ``q`` beyond N are any orthonormal completion: a cost that depends
+        on them has no gradient, and the result is then NaN at run time.
+        """
+        (x,) = inputs
+        if self.mode == "raw":
+            return [grad_not_implemented(self, 0, x, "QR in mode 'raw' has no gradient; use mode 'reduced'.")]
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        q, r = outputs
+        gq, gr = output_grads
+        if self.mode == "reduced":
+            return [_qr_grad(x, q, r, gq, gr)]
+        k = tm.minimum(shape_i(x, 0), shape_i(x, 1))
+        grad = _qr_grad(x, q[:, :k], r[:k], gq[:, :k], gr[:k])
+        return [nan_where(_depends_on(gq[:, k:]), grad)]
+
 
 class QRIncomplete(MatrixOp):
     """The ``r`` factor alone of a QR decomposition (``numpy.linalg.qr(x, 'r')``)."""
@@ -274,6 +464,35 @@ class QRIncomplete(MatrixOp):
     def infer_shape(self, node, input_shapes):
         rows, cols = input_shapes[0]
         return [(tm.minimum(rows, cols), cols)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (x,) = inputs
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        q, r = QRFull("reduced")(x)
+        return [_qr_grad(x, q, r, zeros_like(q), output_grads[0])]
+
+
+def _qr_grad(x, q, r, gq, gr) -> TensorVariable:
+    """The gradient through the reduced QR ``x = q r`` (M x N, K = min(M, N)).
+
+    Split ``x = [x1 | x2]`` and ``r = [r1 | r2]`` after K columns: ``x1 = q r1`` is the QR of an
+    M x K matrix and ``r2 = q^T x2``. For the square factor, with ``m = r1 gr1^T - gq^T q``,
+    the gradient is ``(gq + q copyltu(m)) r1^-T``, where ``copyltu(m)`` is the symmetric matrix
+    with the lower triangle of ``m`` (Walter and Lehmann, 2018); ``gr2`` adds ``x2 gr2^T`` to
+    ``gq`` and gives ``q gr2`` for ``x2``.
+    """
+    from theano.tensor.slinalg import solve_triangular
+
+    k = tm.minimum(shape_i(x, 0), shape_i(x, 1))
+    x2 = x[:, k:]
+    r1, gr1, gr2 = r[:, :k], gr[:, :k], gr[:, k:]
+    gq = gq + dot(x2, gr2.T)
+    m = dot(r1, gr1.T) - dot(gq.T, q)
+    b = gq + dot(q, tril(m) + tril(m, -1).T)
+    grad1 = solve_triangular(r1, b.T, lower=False).T
+    return concatenate([grad1, dot(q, gr2)], axis=1)
 
 
 matrix_inverse = MatrixInverse()
@@ -350,6 +569,11 @@ def _diagonal_length(n1, n2, offset: int):
     return tm.maximum(tm.minimum(n1 + offset, n2), 0)
 
 
+def _diagonal_length_value(n1: int, n2: int, offset: int) -> int:
+    """Length of the diagonal ``offset`` of an (n1, n2) matrix."""
+    return max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+
+
 def _diagonal_axes(op_name: str, ndim: int, axis1: int, axis2: int) -> tuple[int, int]:
     """``axis1`` and ``axis2`` made non-negative for an ``ndim``-d array, or ValueError."""
     axes = []
@@ -400,10 +624,24 @@ class ExtractDiag(Op):
         kept = tuple(s for i, s in enumerate(shape) if i not in (axis1, axis2))
         return [kept + (_diagonal_length(shape[axis1], shape[axis2], self.offset),)]
 
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        axis1, axis2 = _diagonal_axes("ExtractDiag", x.type.ndim, self.axis1, self.axis2)
+        alloc = AllocDiag(self.offset, self.axis1, self.axis2)
+        return [alloc(output_grads[0], shape_i(x, axis1), shape_i(x, axis2))]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0])]
+
 
 class AllocDiag(Op):
     """The inverse of :class:`ExtractDiag`: a tensor of zeros whose diagonal ``offset`` on axes
-    ``axis1, axis2`` holds the last axis of the input (one more dimension than the input)."""
+    ``axis1, axis2`` holds the last axis of the input (one more dimension than the input).
+
+    Those two axes have length ``n + abs(offset)`` (``n`` the input's last axis), or the lengths
+    given as two extra integer inputs, whose diagonal ``offset`` must then have length ``n``
+    (the gradient of :class:`ExtractDiag` on rectangular sub-arrays).
+    """
 
     __props__ = ("offset", "axis1", "axis2")
 
@@ -412,34 +650,56 @@ class AllocDiag(Op):
         self.axis1 = int(axis1)
         self.axis2 = int(axis2)
 
-    def make_node(self, x):
+    def make_node(self, x, *sizes):
         x = as_tensor_variable(x)
         if x.type.ndim < 1:
             raise TypeError(f"AllocDiag: the input needs at least 1 dimension, got {x.type.describe()}")
+        if len(sizes) not in (0, 2):
+            raise TypeError(f"AllocDiag: give no sizes or two (the lengths of axis1 and axis2), got {len(sizes)}")
+        sizes = [as_tensor_variable(size) for size in sizes]
+        for size in sizes:
+            if size.type.ndim != 0 or size.type.dtype not in discrete_types:
+                raise TypeError(f"AllocDiag: the sizes must be integer scalars, got {size.type.describe()}")
         ndim = x.type.ndim + 1
         axis1, axis2 = _diagonal_axes("AllocDiag", ndim, self.axis1, self.axis2)
-        square = self.offset == 0 and x.type.broadcastable[-1]
+        square = self.offset == 0 and x.type.broadcastable[-1] and not sizes
         batch = iter(x.type.broadcastable[:-1])
         bcast = [square if i in (axis1, axis2) else next(batch) for i in range(ndim)]
-        return Apply(self, [x], [TensorType(x.type.dtype, bcast)()])
+        return Apply(self, [x, *sizes], [TensorType(x.type.dtype, bcast)()])
 
     def perform(self, node, inputs, output_storage, params=None):
-        (x,) = inputs
+        x = inputs[0]
         n = x.shape[-1]
-        size = n + abs(self.offset)
-        out = np.zeros(x.shape[:-1] + (size, size), dtype=x.dtype)
+        rows, cols = (int(inputs[1]), int(inputs[2])) if len(inputs) == 3 else (n + abs(self.offset),) * 2
+        if len(inputs) == 3 and _diagonal_length_value(rows, cols, self.offset) != n:
+            raise ValueError(f"AllocDiag: diagonal {self.offset} of a ({rows}, {cols}) matrix does not have the "
+                             f"input's length {n} (input shape {x.shape})")
+        out = np.zeros(x.shape[:-1] + (rows, cols), dtype=x.dtype)
         index = np.arange(n)
         out[..., index + max(0, -self.offset), index + max(0, self.offset)] = x
         axis1, axis2 = _diagonal_axes("AllocDiag", x.ndim + 1, self.axis1, self.axis2)
         output_storage[0][0] = np.moveaxis(out, (-2, -1), (axis1, axis2))
 
     def infer_shape(self, node, input_shapes):
-        (shape,) = input_shapes
+        shape = input_shapes[0]
         ndim = len(shape) + 1
         axis1, axis2 = _diagonal_axes("AllocDiag", ndim, self.axis1, self.axis2)
-        size = shape[-1] + abs(self.offset)
+        if len(node.inputs) == 3:
+            sizes = {axis1: node.inputs[1], axis2: node.inputs[2]}
+        else:
+            sizes = dict.fromkeys((axis1, axis2), shape[-1] + abs(self.offset))
         batch = iter(shape[:-1])
-        return [tuple(size if i in (axis1, axis2) else next(batch) for i in range(ndim))]
+        return [tuple(sizes[i] if i in sizes else next(batch) for i in range(ndim))]
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+    def grad(self, inputs, output_grads):
+        diagonal_of = ExtractDiag(self.offset, self.axis1, self.axis2)
+        return [diagonal_of(output_grads[0])] + [DisconnectedType()() for _ in inputs[1:]]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], *inputs[1:])]
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> TensorVariable:
@@ -660,6 +920,38 @@ class Lstsq(Op):
         for cell, out, value in zip(output_storage, node.outputs, results):
             cell[0] = np.asarray(value, dtype=out.type.numpy_dtype)
 
+    def connection_pattern(self, node):
+        # The solution, residuals and singular values depend on a; the rank is an integer, and
+        # rcond only moves the (piecewise constant) rank.
+        pattern = [[True, True, False, True], [True, True, False, False]]
+        return pattern + [[False] * 4] * (len(node.inputs) - 2)
+
+    def L_op(self, inputs, outputs, output_grads):
+        """The gradient where ``a`` has full rank (the solution is then ``pinv(a) @ b``)."""
+        a, b = inputs[:2]
+        x = outputs[0]
+        gx, gres, _, gs = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        disconnected = [DisconnectedType()() for _ in inputs[2:]]
+        # The solution x = P b, P = pinv(a).
+        a_inv = pinv(a)
+        ga = _pinv_grad(a, a_inv, outer(gx, b) if b.type.ndim == 1 else dot(gx, b.T))
+        gb = dot(a_inv.T, gx)
+        # The residuals |b - a x|^2 per column of b (empty unless a is tall and of full rank):
+        # x minimizes them, so their derivative holds x fixed.
+        n_rhs = shape_i(b, 1) if b.type.ndim == 2 else 1
+        gres = concatenate([gres, zeros((n_rhs - shape_i(gres, 0),), dtype=gres.type.dtype)])
+        residual = b - dot(a, x)
+        weighted = 2 * (residual * gres if b.type.ndim == 2 else residual * gres[0])
+        gb = gb + weighted
+        ga = ga - (outer(weighted, x) if b.type.ndim == 1 else dot(weighted, x.T))
+        # The singular values of a.
+        u, _, vh = SVD(full_matrices=False)(a)
+        ga = ga + dot(u * gs.dimshuffle("x", 0), vh)
+        return [ga, gb] + disconnected
+
 
 def lstsq(a: Any = None, b: Any = None, rcond: Any = None):
     """Least-squares solution of ``a @ x = b``, as ``numpy.linalg.lstsq``.
@@ -682,6 +974,14 @@ def lstsq(a: Any = None, b: Any = None, rcond: Any = None):
     if a is None and b is None:
         return Lstsq()
     return Lstsq()(a, b, rcond)
+
+
+def _size(shape: list):
+    """The product of symbolic lengths (1 for none)."""
+    size = as_tensor_variable(np.int64(1))
+    for length in shape:
+        size = size * length
+    return size
 
 
 def _tensorsolve_order(ndim: int, axes) -> list[int]:
@@ -729,6 +1029,19 @@ class TensorInv(Op):
         (shape,) = input_shapes
         return [tuple(shape[self.ind:]) + tuple(shape[: self.ind])]
 
+    def L_op(self, inputs, outputs, output_grads):
+        # tensorinv is the inverse of a reshaped to a square matrix: the matrix inverse's gradient,
+        # reshaped.
+        (a,) = inputs
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        shape = [shape_i(a, i) for i in range(a.type.ndim)]
+        rows, cols = _size(shape[: self.ind]), _size(shape[self.ind:])
+        inverse = reshape(outputs[0], (cols, rows), ndim=2)
+        g = reshape(output_grads[0], (cols, rows), ndim=2)
+        return [reshape(-matrix_dot(inverse.T, g, inverse.T), shape, ndim=a.type.ndim)]
+
 
 class TensorSolve(Op):
     """Solve ``tensordot(a, x, x.ndim) = b`` for ``x`` (``numpy.linalg.tensorsolve``)."""
@@ -760,6 +1073,28 @@ class TensorSolve(Op):
         a_shape, b_shape = input_shapes
         order = _tensorsolve_order(len(a_shape), self.axes)
         return [tuple(a_shape[i] for i in order[len(b_shape):])]
+
+    def L_op(self, inputs, outputs, output_grads):
+        # With a's axes ordered as numpy does, the system is the square matrix a2 (b.size rows)
+        # solving b.flatten(): gb = a2^-T gx and ga2 = -outer(gb, x), reshaped and put back.
+        from theano.tensor.slinalg import solve
+
+        a, b = inputs
+        (x,) = outputs
+        (gx,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        order = _tensorsolve_order(a.type.ndim, self.axes)
+        moved = a.transpose(order) if order != list(range(a.type.ndim)) else a
+        moved_shape = [shape_i(moved, i) for i in range(a.type.ndim)]
+        b_shape = [shape_i(b, i) for i in range(b.type.ndim)]
+        a2 = reshape(moved, (_size(b_shape), _size(moved_shape[b.type.ndim:])), ndim=2)
+        gb = solve(a2.T, gx.flatten())
+        ga = reshape(-outer(gb, x.flatten()), moved_shape, ndim=a.type.ndim)
+        if order != list(range(a.type.ndim)):
+            ga = ga.transpose([int(i) for i in np.argsort(order)])
+        return [ga, reshape(gb, b_shape, ndim=b.type.ndim)]
 
 
 def tensorinv(a: Any, ind: int = 2) -> TensorVariable:

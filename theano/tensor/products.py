@@ -4,7 +4,9 @@ One op does the arithmetic of the whole family: :class:`Dot` (vectors and matric
 ``numpy.dot``, which calls BLAS for floating-point matrices). ``tensordot`` and ``dot`` on more
 than two dimensions move the contracted axes together and reshape to matrices around one
 ``Dot``, as NumPy's own ``tensordot`` does; the batched functions do the same around
-:class:`BatchedDot`.
+:class:`BatchedDot`. Those two ops give the gradients (as products again, so they can be
+differentiated twice) and the forward-mode ``R_op``; every function here is differentiated
+through them and the shape ops around them.
 """
 
 from __future__ import annotations
@@ -71,6 +73,20 @@ class Dot(Op):
         x_shape, y_shape = input_shapes
         return [tuple(x_shape[:-1]) + tuple(y_shape[1:])]
 
+    def grad(self, inputs, output_grads):
+        x, y = inputs
+        (gz,) = output_grads
+        if gz.type.ndim == 0:  # vector . vector
+            return [gz * y, gz * x]
+        if x.type.ndim == 1:  # vector . matrix
+            return [_dot(gz, y.T), outer(x, gz)]
+        if y.type.ndim == 1:  # matrix . vector
+            return [outer(gz, y), _dot(x.T, gz)]
+        return [_dot(gz, y.T), _dot(x.T, gz)]
+
+    def R_op(self, inputs, eval_points):
+        return [_bilinear_r_op(self, inputs, eval_points)]
+
     def __str__(self):
         return "dot"
 
@@ -116,11 +132,40 @@ class BatchedDot(Op):
         x_shape, y_shape = input_shapes
         return [tuple(x_shape[:-1]) + tuple(y_shape[2:])]
 
+    def grad(self, inputs, output_grads):
+        x, y = inputs
+        (gz,) = output_grads
+        if gz.type.ndim == 1:  # batches of vector . vector
+            g_col = gz.dimshuffle(0, "x")
+            return [g_col * y, g_col * x]
+        if x.type.ndim == 2:  # batches of vector . matrix
+            return [_batched_dot(gz, y.dimshuffle(0, 2, 1)), x.dimshuffle(0, 1, "x") * gz.dimshuffle(0, "x", 1)]
+        if y.type.ndim == 2:  # batches of matrix . vector
+            return [gz.dimshuffle(0, 1, "x") * y.dimshuffle(0, "x", 1), _batched_dot(x.dimshuffle(0, 2, 1), gz)]
+        return [_batched_dot(gz, y.dimshuffle(0, 2, 1)), _batched_dot(x.dimshuffle(0, 2, 1), gz)]
+
+    def R_op(self, inputs, eval_points):
+        return [_bilinear_r_op(self, inputs, eval_points)]
+
     def __str__(self):
         return "batched_dot"
 
 
 _batched_dot = BatchedDot()
+
+
+def _bilinear_r_op(op: Op, inputs: list, eval_points: list):
+    """Forward-mode derivative of a bilinear ``op(x, y)``: ``op(ex, y) + op(x, ey)``."""
+    x, y = inputs
+    ex, ey = eval_points
+    terms = []
+    if ex is not None:
+        terms.append(op(ex, y))
+    if ey is not None:
+        terms.append(op(x, ey))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 # ------------------------------------------------------------------------------------------

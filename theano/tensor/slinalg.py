@@ -1,4 +1,8 @@
-"""Linear algebra computed by ``scipy.linalg`` (Theano 1.0's ``theano.tensor.slinalg``)."""
+"""Linear algebra computed by ``scipy.linalg`` (Theano 1.0's ``theano.tensor.slinalg``).
+
+Gradients are graphs of tensor ops, for real inputs (those of complex inputs are not
+implemented). Ops that read only one triangle of a matrix give gradients in that triangle.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,23 @@ import scipy.linalg
 from theano.graph.basic import Apply
 from theano.graph.op import Op
 from theano.scalar.type import upcast
+from theano.tensor import math as tm
 from theano.tensor.basic import as_tensor_variable, patternbroadcast
+from theano.tensor.creation import identity_like, tril, triu
 from theano.tensor.math import mul
-from theano.tensor.nlinalg import MatrixOp, check_square, float_dtype, real_dtype, tensor_input
+from theano.tensor.nlinalg import (
+    Eigh,
+    MatrixOp,
+    check_square,
+    complex_grads,
+    float_dtype,
+    fold_triangle,
+    matrix_dot,
+    nan_where,
+    real_dtype,
+    tensor_input,
+)
+from theano.tensor.products import dot, outer
 from theano.tensor.shape import reshape, shape_i
 from theano.tensor.type import TensorType
 from theano.tensor.var import TensorVariable
@@ -52,6 +70,32 @@ class Cholesky(MatrixOp):
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
 
+    def L_op(self, inputs, outputs, output_grads):
+        """Theano 1.0's gradient (Murray, "Differentiation of the Cholesky decomposition", 2016).
+
+        With ``x = L L^T`` and ``phi(m)`` the lower triangle of ``m`` with its diagonal halved,
+        the gradient with respect to the symmetric ``x`` is the symmetric part of
+        ``s = L^-T phi(L^T gL) L^-1``, folded into the triangle the op reads. With
+        ``on_error='nan'``, a factor of NaNs gives a gradient of NaNs.
+        """
+        (x,) = inputs
+        (chol,) = outputs
+        (gz,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        if self.on_error == "nan":
+            failed = tm.any(tm.isnan(chol))
+            chol = tm.switch(failed, identity_like(chol), chol)
+            gz = tm.switch(failed, 0, gz)
+        factor, g_factor = (chol, gz) if self.lower else (chol.T, gz.T)
+        product = dot(factor.T, g_factor)
+        phi = tril(product) - 0.5 * product * identity_like(product)
+        left = solve_triangular(factor.T, phi, lower=False)  # L^-T phi
+        s = solve_triangular(factor.T, left.T, lower=False).T  # (L^-T (L^-T phi)^T)^T = L^-T phi L^-1
+        grad = fold_triangle(s, self.lower)
+        return [nan_where(failed, grad) if self.on_error == "nan" else grad]
+
 
 class Expm(MatrixOp):
     """The matrix exponential of a square matrix (``scipy.linalg.expm``)."""
@@ -64,6 +108,36 @@ class Expm(MatrixOp):
 
     def infer_shape(self, node, input_shapes):
         return [tuple(input_shapes[0])]
+
+    def L_op(self, inputs, outputs, output_grads):
+        # The adjoint of the Frechet derivative L(x, .) of expm is L(x^T, .).
+        (x,) = inputs
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        return [_expm_frechet(x.T, output_grads[0])]
+
+    def R_op(self, inputs, eval_points):
+        (ev,) = eval_points
+        return [None if ev is None else _expm_frechet(inputs[0], ev)]
+
+
+def _expm_frechet(a, e):
+    """The Frechet derivative of expm at ``a`` in the direction ``e``: the upper right block of
+    ``expm([[a, e], [0, a]])`` (Mathias, 1996).
+
+    Theano 1.0 computed the gradient from an eigendecomposition of ``a``; the block form gives
+    the same values, also for defective matrices and close eigenvalues, and is a graph of
+    differentiable ops (kron, dot), so it can be differentiated again.
+    """
+    dtype = upcast(a.type.dtype, e.type.dtype)
+    corner = np.zeros((2, 1), dtype=dtype)
+    corner[0, 0] = 1
+    eye = identity_like(a)
+    top = kron(corner, eye)  # (2n, n): selects the first block of rows
+    bottom = kron(corner[::-1].copy(), eye)  # (2n, n): the second block
+    block = kron(np.eye(2, dtype=dtype), a) + kron(np.array([[0, 1], [0, 0]], dtype=dtype), e)
+    return matrix_dot(top.T, expm(block), bottom)
 
 
 def cholesky(x: Any, lower: bool = True, on_error: str = "raise") -> TensorVariable:
@@ -169,6 +243,34 @@ class Solve(Op):
         a_shape, b_shape = input_shapes
         return [(a_shape[1],) + tuple(b_shape[1:])]
 
+    def L_op(self, inputs, outputs, output_grads):
+        # c = A^-1 b: gb = A^-T gc and gA = -gb c^T, restricted to what the solver reads.
+        A, b = inputs
+        (c,) = outputs
+        (gc,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        transposed = Solve(_TRANSPOSED_STRUCTURE.get(self.A_structure, self.A_structure), not self.lower)
+        gb = transposed(A.T, gc)
+        ga = -(outer(gb, c) if c.type.ndim == 1 else dot(gb, c.T))
+        return [_restrict_to_structure(ga, self.A_structure, self.lower), gb]
+
+
+# The structure of the transpose of a matrix of each structure.
+_TRANSPOSED_STRUCTURE = {"lower_triangular": "upper_triangular", "upper_triangular": "lower_triangular"}
+
+
+def _restrict_to_structure(g, structure: str, lower: bool):
+    """The gradient with respect to the elements of ``A`` that a Solve of ``structure`` reads."""
+    if structure == "general":
+        return g
+    if structure == "lower_triangular":
+        return tril(g)
+    if structure == "upper_triangular":
+        return triu(g)
+    return fold_triangle(g, lower)  # symmetric kinds: one triangle stands for the whole matrix
+
 
 solve_lower_triangular = Solve(A_structure="lower_triangular", lower=True)
 solve_upper_triangular = Solve(A_structure="upper_triangular", lower=False)
@@ -243,6 +345,22 @@ class CholeskySolve(Op):
         c_shape, b_shape = input_shapes
         return [(c_shape[1],) + tuple(b_shape[1:])]
 
+    def L_op(self, inputs, outputs, output_grads):
+        # x = A^-1 b with A = C C^T (lower) or C^T C (upper), A symmetric: gb = A^-1 gx and
+        # gA = -gb x^T; then dA = dC C^T + C dC^T gives gC = (gA + gA^T) C (lower), and
+        # C (gA + gA^T) (upper), in the triangle that holds the factor.
+        C, b = inputs
+        (x,) = outputs
+        (gx,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        gb = self(C, gx)
+        ga = -(outer(gb, x) if x.type.ndim == 1 else dot(gb, x.T))
+        g_sym = ga + ga.T
+        gc = tril(dot(g_sym, C)) if self.lower else triu(dot(C, g_sym))
+        return [gc, gb]
+
 
 def cho_solve(c_and_lower: Any, b: Any) -> TensorVariable:
     """Solve ``a @ x = b`` from the Cholesky factor of ``a``, as ``scipy.linalg.cho_solve``.
@@ -297,6 +415,40 @@ class Eigvalsh(Op):
 
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0],)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        # With eigenvectors v normalized so that v^T b v = I (v^T v = I without b), for distinct
+        # eigenvalues: dw_n = v_n^T (da - w_n db) v_n. So ga = v diag(gw) v^T and
+        # gb = -v diag(gw w) v^T, each folded into the triangle that is read.
+        (w,) = outputs
+        (gw,) = output_grads
+        missing = complex_grads(self, inputs)
+        if missing:
+            return missing
+        v = _generalized_eigenvectors(inputs[0], inputs[1] if len(inputs) == 2 else None, self.lower)
+        ga = dot(v * gw.dimshuffle("x", 0), v.T)
+        if len(inputs) == 1:
+            return [fold_triangle(ga, self.lower)]
+        gb = -dot(v * (gw * w).dimshuffle("x", 0), v.T)
+        return [fold_triangle(ga, self.lower), fold_triangle(gb, self.lower)]
+
+
+def _generalized_eigenvectors(a, b, lower: bool):
+    """The eigenvectors (ascending eigenvalues) of the symmetric pencil ``(a, b)`` read from the
+    ``lower`` (else upper) triangles, normalized so that ``v^T b v = I``.
+
+    With ``b = L L^T``, they are ``L^-T y`` for the eigenvectors ``y`` of ``L^-1 a L^-T``.
+    """
+    uplo = "L" if lower else "U"
+    if b is None:
+        return Eigh(uplo)(a)[1]
+    chol = Cholesky(lower=lower)(b)
+    factor = chol if lower else chol.T
+    a_full = tril(a) + tril(a, -1).T if lower else triu(a) + triu(a, 1).T
+    left = solve_triangular(factor, a_full, lower=True)  # L^-1 a
+    reduced = solve_triangular(factor, left.T, lower=True)  # L^-1 (L^-1 a)^T = L^-1 a L^-T
+    y = Eigh(uplo)(reduced)[1]
+    return solve_triangular(factor.T, y, lower=False)
 
 
 def eigvalsh(a: Any, b: Any = None, lower: bool = True) -> TensorVariable:

@@ -1,0 +1,36 @@
+"""The examples train: their cost falls and they end with a correct classifier."""
+
+import importlib.util
+import os
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def load_example(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", os.path.join(EXAMPLES, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_logistic_regression_learns(capsys):
+    costs, accuracy = load_example("logistic_regression").main(["--steps", "150", "--examples", "200",
+                                                               "--features", "50"])
+    assert costs[-1] < 0.5 * costs[0]
+    assert accuracy > 0.9
+    assert "training accuracy" in capsys.readouterr().out
+
+
+def test_mlp_learns_digits_or_generated_data(capsys):
+    mlp = load_example("mlp")
+    test_error = mlp.main(["--epochs", "3", "--hidden", "64"])
+    out = capsys.readouterr().out
+    assert "epoch   1" in out and "test error" in out
+    assert test_error < 0.3  # chance is 0.9
+
+
+@pytest.mark.slow
+def test_mlp_full_size():
+    assert load_example("mlp").main(["--epochs", "10"]) < 0.1

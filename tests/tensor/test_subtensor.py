@@ -38,6 +38,12 @@ def tensor_of(value, name="x"):
     return TensorType(str(value.dtype), (False,) * value.ndim)(name)
 
 
+def update_tensor_of(value, name="y"):
+    """A variable for an update value: length-1 dimensions are declared broadcastable, so the
+    value may repeat along them (an undeclared length-1 dimension may not stretch)."""
+    return TensorType(str(value.dtype), tuple(s == 1 for s in value.shape))(name)
+
+
 def bool_tensor(ndim, name="mask"):
     return TensorType("bool", (False,) * ndim)(name)
 
@@ -569,7 +575,7 @@ def test_set_inc_subtensor(index, op_class, y_shape, set_instead_of_inc, dtype):
     if y_shape is None:
         y_shape = value[index].shape
     y_value = data(y_shape, dtype, offset=1)
-    y = tensor_of(y_value, "y")
+    y = update_tensor_of(y_value, "y")
     if set_instead_of_inc:
         out = T.set_subtensor(x[index], y)
     else:
@@ -704,7 +710,7 @@ def test_update_bad_y_shape_raises_at_run_time(index, y_shape, set_instead_of_in
     y = T.TensorType("float64", (False,) * len(y_shape))("y")
     out = T.inc_subtensor(x[index], y, set_instead_of_inc=set_instead_of_inc)
     f = theano.function([x, y], out)
-    with pytest.raises(ValueError, match="does not broadcast"):
+    with pytest.raises(ValueError, match="broadcast"):
         f(np.zeros((3, 4)), np.ones(y_shape))
 
 
@@ -1309,3 +1315,21 @@ def test_rop_of_update(index, set_instead_of_inc):
     only_y = theano.function([x, y, w], T.Rop(out, y, w))(value, y_value, dy)
     utt.assert_allclose(only_y, central_difference(lambda p: forward(value, p), y_value, dy), rtol=1e-6,
                         atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["basic", "vector"])
+def test_update_refuses_undeclared_runtime_broadcast(kind):
+    """y of shape (1, 4) typed as a matrix must not silently repeat over 3 rows: its gradient
+    would have the wrong shape. A row-typed y repeats as declared."""
+    x = T.dmatrix("x")
+    y = T.dmatrix("y")
+    row = T.drow("row")
+    index = slice(1, None) if kind == "basic" else np.array([0, 2, 1])
+    f = theano.function([x, y], T.inc_subtensor(x[index], y))
+    with pytest.raises(ValueError, match="not declare broadcastable"):
+        f(np.zeros((4, 4)), np.ones((1, 4)))
+    g = theano.function([x, row], T.inc_subtensor(x[index], row))
+    expected = np.zeros((4, 4))
+    expected[index] += 1.0
+    np.testing.assert_allclose(g(np.zeros((4, 4)), np.ones((1, 4))), expected)
+    np.testing.assert_allclose(f(np.zeros((4, 4)), np.ones((3, 4))), expected)

@@ -28,6 +28,7 @@ from theano.tensor.subtensor import (
     IncSubtensor,
     Subtensor,
     _as_update_value,
+    check_update_broadcast,
     _is_array_entry,
     _is_integer_dtype,
     as_index_constant,
@@ -141,6 +142,7 @@ class AdvancedIncSubtensor1(Op):
         y = np.asarray(y)
         if y.dtype != out.dtype:
             y = y.astype(out.dtype)
+        check_update_broadcast(self, node.inputs[1], y, lambda: (len(ilist), *x.shape[1:]))
         try:
             if self.set_instead_of_inc:
                 out[ilist] = y

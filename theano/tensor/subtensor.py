@@ -678,6 +678,26 @@ def _as_update_value(x: Variable, y: Any, set_instead_of_inc: bool, sub_ndim: in
     return y
 
 
+def check_update_broadcast(op: Op, y_var: Variable, y: np.ndarray, sub_shape) -> None:
+    """Refuse a ``y`` that would stretch along a dimension its type does not declare
+    broadcastable (the rule elementwise ops follow; the gradient relies on it).
+
+    ``sub_shape`` is a callable giving the shape of the indexed part, computed only when
+    ``y`` has a length-1 dimension to check.
+    """
+    flags = y_var.type.broadcastable
+    if not any(length == 1 and not flag for length, flag in zip(y.shape, flags)):
+        return
+    target = tuple(sub_shape())
+    offset = len(target) - y.ndim
+    for d, (length, flag) in enumerate(zip(y.shape, flags)):
+        if length == 1 and not flag and offset + d >= 0 and target[offset + d] != 1:
+            raise ValueError(
+                f"{op}: y has length 1 along dimension {d}, which its type does not declare broadcastable, "
+                f"while the indexed part has shape {target}; make that dimension broadcastable "
+                "(T.addbroadcast(y, d) or a row/col type) to repeat y along it")
+
+
 class BaseIncSubtensor(Op):
     """``x`` with ``x[idx_list]`` set to, or incremented by, ``y``: shared by the increment ops.
 
@@ -719,6 +739,7 @@ class BaseIncSubtensor(Op):
         y = np.asarray(y)
         if y.dtype != out.dtype:
             y = y.astype(out.dtype)
+        check_update_broadcast(self, node.inputs[1], y, lambda: np.shape(x[index]))
         try:
             if self.set_instead_of_inc:
                 out[index] = y

@@ -1,0 +1,1 @@
+"""Rewrites of tensor graphs, registered into the pipeline of theano.compile.pipeline."""

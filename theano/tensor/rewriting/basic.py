@@ -1,0 +1,222 @@
+"""The first tensor rewrites: constant folding, useless ops, and the paper's named
+canonicalizations, stabilizations and specializations of elementwise expressions.
+
+Each rewrite is a plain function ``(fgraph, node) -> replacements or None`` registered by
+decorators into the pipeline's databases (see theano/compile/pipeline.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import theano.tensor as T
+from theano import scalar
+from theano.compile.pipeline import register_canonicalize, register_specialize, register_stabilize
+from theano.graph.basic import Constant
+from theano.graph.rewriting.basic import node_rewriter
+from theano.tensor.basic import NotScalarConstantError, get_scalar_constant_value
+from theano.tensor.elemwise import DimShuffle, Elemwise
+
+
+def _is_elemwise(var, scalar_op) -> bool:
+    node = var.owner
+    return node is not None and isinstance(node.op, Elemwise) and node.op.scalar_op == scalar_op
+
+
+def _constant_value(var):
+    """The single value of a constant (seen through broadcasts), or None."""
+    try:
+        return get_scalar_constant_value(var, elemwise=False)
+    except NotScalarConstantError:
+        return None
+
+
+def _same_type_or_none(old, new):
+    """``new`` if it can stand for ``old`` (same type, or a safe broadcast-pattern change)."""
+    if new.type == old.type:
+        return new
+    converted = old.type.convert_variable(new)
+    if converted is not None:
+        return converted
+    if getattr(new.type, "ndim", None) == old.type.ndim and new.type.dtype == old.type.dtype:
+        return T.patternbroadcast(new, old.type.broadcastable)
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Constant folding
+# ------------------------------------------------------------------------------------------
+
+@register_canonicalize
+@node_rewriter(None)
+def constant_folding(fgraph, node):
+    """Compute nodes whose inputs are all constants (unless the op declines)."""
+    if not node.inputs or not all(isinstance(i, Constant) for i in node.inputs):
+        return None
+    if not node.op.do_constant_folding(node):
+        return None
+    storage = [[None] for _ in node.outputs]
+    node.op.perform(node, [i.data for i in node.inputs], storage)
+    replacements = []
+    for out, cell in zip(node.outputs, storage):
+        value = cell[0]
+        if hasattr(out.type, "numpy_dtype"):
+            value = np.asarray(value, dtype=out.type.dtype)
+        replacements.append(out.type.make_constant(value))
+    return replacements
+
+
+# ------------------------------------------------------------------------------------------
+# Canonicalize
+# ------------------------------------------------------------------------------------------
+
+@register_canonicalize
+@node_rewriter([T.neg])
+def local_neg_neg(fgraph, node):
+    """--x -> x"""
+    (x,) = node.inputs
+    if _is_elemwise(x, scalar.neg):
+        return [x.owner.inputs[0]]
+    return None
+
+
+@register_canonicalize
+@node_rewriter([T.add, T.mul])
+def local_useless_elemwise_operand(fgraph, node):
+    """x * 1 -> x, x + 0 -> x (when the result keeps x's type)."""
+    neutral = 0 if node.op.scalar_op == scalar.add else 1
+    kept = [i for i in node.inputs if _constant_value(i) != neutral]
+    if len(kept) == len(node.inputs) or not kept:
+        return None
+    new = kept[0] if len(kept) == 1 else node.op(*kept)
+    out = node.outputs[0]
+    # A dropped operand may decide the output's length along an axis (then the broadcast
+    # patterns differ) or its dtype: keep the node then.
+    if new.type != out.type:
+        return None
+    return [new]
+
+
+@register_canonicalize
+@node_rewriter([DimShuffle])
+def local_dimshuffle_lift(fgraph, node):
+    """An identity DimShuffle disappears; two DimShuffles in a row become one."""
+    op = node.op
+    (x,) = node.inputs
+    if op.new_order == tuple(range(len(op.input_broadcastable))):
+        return [x]
+    inner = x.owner
+    if inner is not None and isinstance(inner.op, DimShuffle):
+        composed = [entry if entry == "x" else inner.op.new_order[entry] for entry in op.new_order]
+        source = inner.inputs[0]
+        return [DimShuffle(source.type.broadcastable, composed)(source)]
+    return None
+
+
+@register_canonicalize
+@node_rewriter([T.exp, T.log])
+def local_exp_log(fgraph, node):
+    """exp(log(x)) -> x and log(exp(x)) -> x."""
+    (x,) = node.inputs
+    inverse = scalar.log if node.op.scalar_op == scalar.exp else scalar.exp
+    if _is_elemwise(x, inverse):
+        inner = x.owner.inputs[0]
+        return [_same_type_or_none(node.outputs[0], inner)] if inner.type.dtype == node.outputs[0].type.dtype \
+            else None
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Stabilize
+# ------------------------------------------------------------------------------------------
+
+def _split_one_plus(var):
+    """If ``var`` is ``1 + y`` (either order), return ``y``."""
+    if not _is_elemwise(var, scalar.add) or len(var.owner.inputs) != 2:
+        return None
+    a, b = var.owner.inputs
+    if _constant_value(a) == 1:
+        return b
+    if _constant_value(b) == 1:
+        return a
+    return None
+
+
+@register_stabilize
+@node_rewriter([T.log])
+def local_log1p_softplus(fgraph, node):
+    """log(1 + exp(x)) -> softplus(x); log(1 + x) -> log1p(x)."""
+    rest = _split_one_plus(node.inputs[0])
+    if rest is None:
+        return None
+    from theano.tensor.nnet.sigm import softplus
+
+    if _is_elemwise(rest, scalar.exp):
+        return [_same_type_or_none(node.outputs[0], softplus(rest.owner.inputs[0]))]
+    return [_same_type_or_none(node.outputs[0], T.log1p(rest))]
+
+
+@register_stabilize
+@node_rewriter([T.sub])
+def local_expm1(fgraph, node):
+    """exp(x) - 1 -> expm1(x)."""
+    a, b = node.inputs
+    if _constant_value(b) == 1 and _is_elemwise(a, scalar.exp):
+        return [_same_type_or_none(node.outputs[0], T.expm1(a.owner.inputs[0]))]
+    return None
+
+
+@register_stabilize
+@node_rewriter([T.log])
+def local_log_sigmoid(fgraph, node):
+    """log(sigmoid(x)) -> -softplus(-x); log(1 - sigmoid(x)) -> -softplus(x)."""
+    from theano.tensor.nnet.sigm import softplus
+
+    (arg,) = node.inputs
+    if _is_elemwise(arg, scalar.sigmoid):
+        x = arg.owner.inputs[0]
+        return [_same_type_or_none(node.outputs[0], -softplus(-x))]
+    if _is_elemwise(arg, scalar.sub) and _constant_value(arg.owner.inputs[0]) == 1 and _is_elemwise(
+            arg.owner.inputs[1], scalar.sigmoid):
+        x = arg.owner.inputs[1].owner.inputs[0]
+        return [_same_type_or_none(node.outputs[0], -softplus(x))]
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Specialize
+# ------------------------------------------------------------------------------------------
+
+@register_specialize
+@node_rewriter([T.pow])
+def local_pow_specialize(fgraph, node):
+    """x**2 -> sqr(x), x**0.5 -> sqrt(x), x**-1 -> inv(x), x**1 -> x, small integer powers by
+    repeated multiplication."""
+    x, exponent = node.inputs
+    value = _constant_value(exponent)
+    if value is None:
+        return None
+    out = node.outputs[0]
+    value = float(value)
+    if x.type.dtype != out.type.dtype:
+        x = T.cast(x, out.type.dtype)
+    if value == 2:
+        new = T.sqr(x)
+    elif value == 0.5:
+        new = T.sqrt(x)
+    elif value == -1:
+        new = T.inv(x)
+    elif value == 1:
+        new = T.tensor_copy(x)
+    elif value == int(value) and 3 <= abs(value) <= 8:
+        n = int(abs(value))
+        new = x
+        for _ in range(n - 1):
+            new = new * x
+        if value < 0:
+            new = T.inv(new)
+    else:
+        return None
+    if new.type.dtype != out.type.dtype:
+        return None
+    return [_same_type_or_none(out, new)]

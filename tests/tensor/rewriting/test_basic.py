@@ -75,3 +75,36 @@ def test_broadcasting_operands_are_kept():
     ones = T.constant(np.ones((3, 4)))
     f = theano.function([x], x * ones)
     assert f(np.ones((1, 4))).shape == (3, 4)
+
+
+def test_paper_fraction_example():
+    a, b, c, d = T.dscalars("a", "b", "c", "d")
+    f = theano.function([a, b, c, d], a / (((a * b) / c) / d))
+    ops = compiled_ops(f)
+    assert ops.count("true_div") == 1 and ops.count("mul") == 1 and len(ops) == 2
+    div = f.maker.fgraph.outputs[0].owner
+    numerator, denominator = div.inputs
+    assert {v.name for v in numerator.owner.inputs} == {"c", "d"} and denominator.name == "b"
+    assert f(2.0, 3.0, 5.0, 7.0) == pytest.approx(5 * 7 / 3)
+
+
+def test_cancellation_keeps_shape_and_values():
+    x, y = T.dscalars("x", "y")
+    v = T.dvector("v")
+    g = theano.function([x, y], x * y / x)
+    assert compiled_ops(g) == ["DeepCopyOp"]
+    h, ref = both([v, x], [v * x / v, 2 * v * 3 / v / 6, T.neg(v) / T.neg(v), (x * v) / (x * 2)])
+    assert len(compiled_ops(h)) < len(compiled_ops(ref))
+    value = np.array([1.0, 2.0, 4.0])
+    for got, expected in zip(h(value, 3.0), ref(value, 3.0)):
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected)
+
+
+def test_fraction_rewrite_reaches_a_fixed_point():
+    x = T.dmatrix("x")
+    y = T.dmatrix("y")
+    f = theano.function([x, y], (x / y) * (y / x) * x)
+    assert compiled_ops(f) == ["DeepCopyOp"]
+    value = np.arange(1.0, 5.0).reshape(2, 2)
+    np.testing.assert_allclose(f(value, value + 1), value)

@@ -1,0 +1,134 @@
+"""Canonical fraction form of products and quotients (the 2010 paper's canonicalize stage).
+
+A tree of ``mul``, ``true_div``, ``inv`` and ``neg`` nodes is flattened into a numerator and
+a denominator (lists of factors with multiplicity) and a scalar coefficient collecting the
+constants and signs. Factors appearing on both sides cancel, and the tree is rebuilt as
+``coefficient * (n1 * n2 ...) / (d1 * d2 ...)``:
+
+    a / (((a * b) / c) / d)   ->   (c * d) / b
+    x * y / x                 ->   y
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+import theano.tensor as T
+from theano import scalar
+from theano.compile.pipeline import register_canonicalize
+from theano.graph.rewriting.basic import node_rewriter
+from theano.tensor.elemwise import Elemwise
+from theano.tensor.rewriting.basic import _constant_value
+
+_FAMILY = {scalar.mul, scalar.true_div, scalar.inv, scalar.neg}
+
+
+def _family_op(var):
+    node = var.owner
+    if node is not None and isinstance(node.op, Elemwise) and node.op.scalar_op in _FAMILY:
+        return node.op.scalar_op
+    return None
+
+
+def _flatten(root, fgraph):
+    """Factors of ``root``: (numerator Counter, denominator Counter, coefficient, nodes seen)."""
+    numerator: Counter = Counter()
+    denominator: Counter = Counter()
+    coefficient = 1.0
+    internal = 0
+    stack = [(root, 1, True)]
+    dtype = root.type.dtype
+    while stack:
+        var, power, is_root = stack.pop()
+        op = _family_op(var)
+        expandable = op is not None and var.type.dtype == dtype and (
+            is_root or len(fgraph.clients.get(var, ())) == 1)
+        if not expandable:
+            value = _constant_value(var)
+            if value is not None and np.ndim(value) == 0 and np.isrealobj(value) and float(value) != 0:
+                coefficient = coefficient * float(value) if power > 0 else coefficient / float(value)
+            else:
+                (numerator if power > 0 else denominator)[var] += 1
+            continue
+        internal += 1
+        inputs = var.owner.inputs
+        if op == scalar.mul:
+            stack.extend((inp, power, False) for inp in inputs)
+        elif op == scalar.true_div:
+            stack.append((inputs[0], power, False))
+            stack.append((inputs[1], -power, False))
+        elif op == scalar.inv:
+            stack.append((inputs[0], -power, False))
+        else:  # neg
+            coefficient = -coefficient
+            stack.append((inputs[0], power, False))
+    return numerator, denominator, coefficient, internal
+
+
+def _product(factors: Counter):
+    terms = [var for var, count in factors.items() for _ in range(count)]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else T.mul(*terms)
+
+
+@register_canonicalize
+@node_rewriter([T.mul, T.true_div, T.inv, T.neg])
+def local_fraction_canonizer(fgraph, node):
+    """Put a product/quotient tree in fraction form, cancelling common factors and folding
+    constant factors into one coefficient."""
+    out = node.outputs[0]
+    if out.type.dtype not in ("float16", "float32", "float64"):
+        return None
+    # Only the root of a tree: a consumer of the same family will rewrite the whole tree.
+    for client, _ in fgraph.clients.get(out, ()):
+        if client != "output" and isinstance(client.op, Elemwise) and client.op.scalar_op in _FAMILY and \
+                client.outputs[0].type.dtype == out.type.dtype and len(fgraph.clients[out]) == 1:
+            return None
+    numerator, denominator, coefficient, internal = _flatten(out, fgraph)
+    cancelled = []
+    for var in list(numerator):
+        common = min(numerator[var], denominator.get(var, 0))
+        if common:
+            numerator[var] -= common
+            denominator[var] -= common
+            cancelled.append(var)
+    numerator += Counter()  # drop zero counts
+    denominator += Counter()
+    n_leaves = sum(numerator.values()) + sum(denominator.values())
+    needed = max(n_leaves - 1, 0) + (coefficient not in (1.0, -1.0)) + (coefficient == -1.0)
+    if not cancelled and internal <= needed:
+        return None
+    top = _product(numerator)
+    bottom = _product(denominator)
+    if top is None and bottom is None:
+        result = T.constant(np.asarray(coefficient, dtype=out.type.dtype))
+    else:
+        if top is None:
+            result = T.inv(bottom) if coefficient in (1.0, -1.0) else np.asarray(coefficient, dtype=out.type.dtype) \
+                / bottom
+            coefficient = 1.0 if coefficient not in (1.0, -1.0) else coefficient
+        elif bottom is None:
+            result = top
+        else:
+            result = top / bottom
+        if coefficient == -1.0:
+            result = -result
+        elif coefficient != 1.0:
+            result = np.asarray(coefficient, dtype=out.type.dtype) * result
+    if result.type.dtype != out.type.dtype:
+        result = T.cast(result, out.type.dtype)
+    # A cancelled factor may have decided the output's shape: keep that shape.
+    for var in cancelled:
+        if result.type.broadcastable == out.type.broadcastable:
+            break
+        result = T.second(var, result)
+    if result.type.ndim < out.type.ndim:
+        result = T.shape_padleft(result, out.type.ndim - result.type.ndim)
+    if result.type.broadcastable != out.type.broadcastable:
+        if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
+            return None
+        result = T.patternbroadcast(result, out.type.broadcastable)
+    return [result]

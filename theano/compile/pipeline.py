@@ -91,3 +91,4 @@ __all__ = [
 # The rewrite modules register themselves into the databases above.
 from theano.tensor.rewriting import basic as _tensor_basic_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import fractions as _fraction_rewrites  # noqa: E402,F401
+from theano.tensor.rewriting import nnet as _nnet_rewrites  # noqa: E402,F401

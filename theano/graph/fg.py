@@ -49,6 +49,7 @@ class FunctionGraph:
             inputs = [equiv[i] for i in inputs]
             outputs = [equiv[o] for o in outputs]
         self.inputs: list[Variable] = []
+        self._input_set: set[Variable] = set()
         self.outputs: list[Variable] = list(outputs)
         self.apply_nodes: set[Apply] = set()
         self.variables: set[Variable] = set()
@@ -71,6 +72,7 @@ class FunctionGraph:
         if var in self.variables:
             return
         self.inputs.append(var)
+        self._input_set.add(var)
         self.variables.add(var)
         self.clients.setdefault(var, [])
 
@@ -79,7 +81,7 @@ class FunctionGraph:
             return
         if var.owner is not None:
             self.import_node(var.owner, reason=reason)
-        elif not isinstance(var, Constant) and var not in self.inputs:
+        elif not isinstance(var, Constant) and var not in self._input_set:
             from theano.graph.utils import get_variable_trace_string
 
             raise MissingInputError(
@@ -122,7 +124,13 @@ class FunctionGraph:
             var, client = stack.pop()
             uses = self.clients[var]
             uses.remove(client)
-            if uses or var.owner is None:
+            if uses:
+                continue
+            if var.owner is None:
+                # A constant (or orphan) nothing uses any more leaves the graph; inputs stay.
+                if var not in self._input_set:
+                    self.variables.discard(var)
+                    self.clients.pop(var, None)
                 continue
             node = var.owner
             if any(self.clients.get(out) for out in node.outputs):
@@ -137,13 +145,6 @@ class FunctionGraph:
             self.execute_callbacks("on_prune", node, reason)
             for i, inp in enumerate(node.inputs):
                 stack.append((inp, (node, i)))
-        self._prune_orphan_variables()
-
-    def _prune_orphan_variables(self) -> None:
-        for var in [v for v in self.variables if v.owner is None and v not in self.inputs
-                    and not self.clients.get(v)]:
-            self.variables.discard(var)
-            self.clients.pop(var, None)
 
     # -- editing -----------------------------------------------------------------------------
     def change_input(self, node, i: int, new_var: Variable, reason: str | None = None) -> None:
@@ -188,6 +189,7 @@ class FunctionGraph:
 
     def remove_input(self, index: int) -> None:
         var = self.inputs.pop(index)
+        self._input_set.discard(var)
         if self.clients.get(var):
             raise ValueError(f"Input {var} is still used")
         self.variables.discard(var)

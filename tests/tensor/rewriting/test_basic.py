@@ -108,3 +108,26 @@ def test_fraction_rewrite_reaches_a_fixed_point():
     assert compiled_ops(f) == ["DeepCopyOp"]
     value = np.arange(1.0, 5.0).reshape(2, 2)
     np.testing.assert_allclose(f(value, value + 1), value)
+
+
+def test_log_softmax_and_crossentropy_rewrites():
+    m = T.dmatrix("m")
+    y = T.ivector("y")
+    f = theano.function([m], T.log(T.nnet.softmax(m)))
+    assert compiled_ops(f) == ["LogSoftmax"]
+    np.testing.assert_allclose(f(np.array([[1000.0, 0.0]])), [[0.0, -1000.0]])
+    c = theano.function([m, y], T.nnet.categorical_crossentropy(T.nnet.softmax(m), y))
+    assert "CrossentropySoftmaxArgmax1HotWithBias" in compiled_ops(c)
+    np.testing.assert_allclose(c(np.array([[1000.0, 0.0]]), np.array([1], dtype="int32")), [1000.0])
+    nll = theano.function([m, y], -T.log(T.nnet.softmax(m))[T.arange(y.shape[0]), y])
+    np.testing.assert_allclose(nll(np.array([[1000.0, 0.0]]), np.array([1], dtype="int32")), [1000.0])
+
+
+def test_logistic_forms_become_sigmoid():
+    x = T.dvector("x")
+    s = theano.function([x], 1 / (1 + T.exp(-x)))
+    assert compiled_ops(s) == ["sigmoid"]
+    np.testing.assert_allclose(s(np.array([-1000.0, 0.0, 1000.0])), [0.0, 0.5, 1.0])
+    g = theano.function([x], T.grad(T.log(1 + T.exp(x)).sum(), x))
+    assert "sigmoid" in compiled_ops(g)
+    np.testing.assert_allclose(g(np.array([1000.0, 0.0, -1000.0])), [1.0, 0.5, 0.0])

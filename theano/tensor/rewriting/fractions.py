@@ -18,6 +18,7 @@ import numpy as np
 import theano.tensor as T
 from theano import scalar
 from theano.compile.pipeline import register_canonicalize
+from theano.graph.basic import equal_computations
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.rewriting.basic import _constant_value
@@ -67,11 +68,23 @@ def _flatten(root, fgraph):
     return numerator, denominator, coefficient, internal
 
 
+def _order_key(var) -> int:
+    """A stable order of factors (creation order), so a canonical tree is rebuilt identically."""
+    return int(var.auto_name.rsplit("_", 1)[1])
+
+
 def _product(factors: Counter):
-    terms = [var for var, count in factors.items() for _ in range(count)]
+    terms = [var for var, count in sorted(factors.items(), key=lambda item: _order_key(item[0]))
+             for _ in range(count)]
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else T.mul(*terms)
+
+
+def _coefficient(value: float, out):
+    """The constant ``value`` already broadcast to ``out``'s ndim (a DimShuffle around a scalar
+    constant would be folded into this form anyway, and the rewrite must reach a fixed point)."""
+    return T.constant(np.full((1,) * out.type.ndim, value, dtype=out.type.dtype))
 
 
 @register_canonicalize
@@ -87,7 +100,7 @@ def local_fraction_canonizer(fgraph, node):
         if client != "output" and isinstance(client.op, Elemwise) and client.op.scalar_op in _FAMILY and \
                 client.outputs[0].type.dtype == out.type.dtype and len(fgraph.clients[out]) == 1:
             return None
-    numerator, denominator, coefficient, internal = _flatten(out, fgraph)
+    numerator, denominator, coefficient, _ = _flatten(out, fgraph)
     cancelled = []
     for var in list(numerator):
         common = min(numerator[var], denominator.get(var, 0))
@@ -97,18 +110,13 @@ def local_fraction_canonizer(fgraph, node):
             cancelled.append(var)
     numerator += Counter()  # drop zero counts
     denominator += Counter()
-    n_leaves = sum(numerator.values()) + sum(denominator.values())
-    needed = max(n_leaves - 1, 0) + (coefficient not in (1.0, -1.0)) + (coefficient == -1.0)
-    if not cancelled and internal <= needed:
-        return None
     top = _product(numerator)
     bottom = _product(denominator)
     if top is None and bottom is None:
         result = T.constant(np.asarray(coefficient, dtype=out.type.dtype))
     else:
         if top is None:
-            result = T.inv(bottom) if coefficient in (1.0, -1.0) else np.asarray(coefficient, dtype=out.type.dtype) \
-                / bottom
+            result = T.inv(bottom) if coefficient in (1.0, -1.0) else _coefficient(coefficient, out) / bottom
             coefficient = 1.0 if coefficient not in (1.0, -1.0) else coefficient
         elif bottom is None:
             result = top
@@ -117,7 +125,7 @@ def local_fraction_canonizer(fgraph, node):
         if coefficient == -1.0:
             result = -result
         elif coefficient != 1.0:
-            result = np.asarray(coefficient, dtype=out.type.dtype) * result
+            result = _coefficient(coefficient, out) * result
     if result.type.dtype != out.type.dtype:
         result = T.cast(result, out.type.dtype)
     # A cancelled factor may have decided the output's shape: keep that shape.
@@ -131,4 +139,7 @@ def local_fraction_canonizer(fgraph, node):
         if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
             return None
         result = T.patternbroadcast(result, out.type.broadcastable)
+    leaves = list(numerator) + list(denominator) + cancelled
+    if equal_computations([result], [out], leaves, leaves):
+        return None  # already in canonical form
     return [result]

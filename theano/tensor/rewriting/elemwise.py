@@ -1,0 +1,1 @@
+"""Elementwise fusion: connected Elemwise subgraphs become one Elemwise of a Composite scalar op."""

@@ -1,0 +1,1 @@
+"""Inplace rewrites: ops that overwrite dead intermediates, validated by the destroy handler."""

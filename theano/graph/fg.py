@@ -93,7 +93,7 @@ class FunctionGraph:
 
     def import_node(self, node: Apply, reason: str | None = None) -> None:
         """Add ``node`` and every node it depends on that the graph lacks."""
-        new_nodes = io_toposort(self.variables, node.outputs)
+        new_nodes = self._missing_nodes(node)
         for new in new_nodes:
             if new in self.apply_nodes:
                 continue
@@ -116,6 +116,27 @@ class FunctionGraph:
                 self.clients[inp].append((new, i))
             self._toposort_cache = None
             self.execute_callbacks("on_import", new, reason)
+
+    def _missing_nodes(self, node: Apply) -> list[Apply]:
+        """``node`` and the nodes it depends on that the graph lacks, inputs first (the walk stops
+        at variables already in the graph, so it costs the size of the new part only)."""
+        order: list[Apply] = []
+        done: set[Apply] = set()
+        stack: list[tuple[Apply, bool]] = [(node, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in done:
+                continue
+            if expanded:
+                done.add(current)
+                order.append(current)
+                continue
+            stack.append((current, True))
+            for inp in reversed(current.inputs):
+                owner = inp.owner
+                if owner is not None and owner not in done and inp not in self.variables:
+                    stack.append((owner, False))
+        return order
 
     def _remove_client(self, var: Variable, client: tuple, reason: str | None = None) -> None:
         """Drop one use of ``var``; prune its owner if nothing uses it any more."""

@@ -221,7 +221,8 @@ def _map_text(tag: str, op, attr: str) -> str:
 
 def debugprint(obj, depth: int = -1, print_type: bool = False, file=None, ids: str = "CHAR",
                stop_on_name: bool = False, done: dict | None = None, print_storage: bool = False,
-               print_clients: bool = False, used_ids: dict | None = None):
+               print_clients: bool = False, used_ids: dict | None = None, print_destroy_map: bool = False,
+               print_view_map: bool = False):
     """Print a graph as an indented tree, one node a line.
 
     Each line shows an op (with ``.i`` for output ``i`` of a multi-output node), its id, the
@@ -254,6 +255,10 @@ def debugprint(obj, depth: int = -1, print_type: bool = False, file=None, ids: s
         For a compiled function or FunctionGraph, show the users of variables used more than once.
     used_ids
         The labels given so far (object to label); share it between calls to keep labels stable.
+    print_destroy_map
+        Show ``d={output: [input]}`` for ops that overwrite an input (inplace ops).
+    print_view_map
+        Show ``v={output: [input]}`` for ops whose output is a view of an input.
 
     Returns
     -------
@@ -276,7 +281,8 @@ def debugprint(obj, depth: int = -1, print_type: bool = False, file=None, ids: s
     for item in objects:
         targets.extend(_targets_of(item, print_storage, out))
     for target in targets:
-        _debugprint_target(target, out, int(depth), labels, print_type, stop_on_name, print_clients)
+        _debugprint_target(target, out, int(depth), labels, print_type, stop_on_name, print_clients,
+                           print_destroy_map, print_view_map)
     if file == "str":
         return out.getvalue()
     if file is None:

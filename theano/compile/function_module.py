@@ -28,18 +28,23 @@ class AliasedMemoryError(Exception):
 
 
 def _views_of(fgraph) -> dict[Variable, set[Variable]]:
-    """For each variable, the graph inputs and constants whose memory it may share."""
+    """For each variable, the variables owning the memory it may share: graph inputs,
+    constants, or outputs of nodes that are neither views nor destroyers (a variable that
+    owns its memory maps to itself)."""
     roots: dict[Variable, set[Variable]] = {}
     for var in fgraph.inputs:
         roots[var] = {var}
     for node in fgraph.toposort():
         for inp in node.inputs:
             if inp not in roots:
-                roots[inp] = {inp} if isinstance(inp, Constant) else set()
+                roots[inp] = {inp}
         view_map = getattr(node.op, "view_map", {}) or {}
         destroy_map = getattr(node.op, "destroy_map", {}) or {}
         for i, out in enumerate(node.outputs):
             sources = list(view_map.get(i, [])) + list(destroy_map.get(i, []))
+            if not sources:
+                roots[out] = {out}
+                continue
             shared: set[Variable] = set()
             for j in sources:
                 shared |= roots[node.inputs[j]]
@@ -48,21 +53,34 @@ def _views_of(fgraph) -> dict[Variable, set[Variable]]:
 
 
 def insert_deepcopy(fgraph, wrapped_inputs: Sequence[SymbolicInput], wrapped_outputs: Sequence[SymbolicOutput]):
-    """Copy outputs that would alias an input, a constant, or another output."""
+    """Copy outputs that would alias an input, a constant, or another output.
+
+    An output may keep the memory of an input that the graph overwrites (a mutable input,
+    or a shared variable with an update): the caller gave that memory away.
+    """
     roots = _views_of(fgraph)
+    destroyed = _destroyed_inputs(fgraph)
     seen: set[Variable] = set()
     for i, out in enumerate(list(fgraph.outputs)):
         borrow = i < len(wrapped_outputs) and wrapped_outputs[i].borrow
-        aliases = roots.get(out, {out} if isinstance(out, Constant) or out in fgraph.inputs else set())
-        must_copy = bool(aliases) and not (borrow and all(
-            not isinstance(a, Constant) and a in fgraph.inputs and _is_borrowed(fgraph, a, wrapped_inputs)
-            for a in aliases))
-        if out in seen or any(o in seen for o in aliases):
+        aliases = roots.get(out, {out})
+        outside = {a for a in aliases if (isinstance(a, Constant) or a in fgraph.inputs) and a not in destroyed}
+        must_copy = bool(outside) and not (borrow and all(
+            not isinstance(a, Constant) and _is_borrowed(fgraph, a, wrapped_inputs) for a in outside))
+        if aliases & seen:
             must_copy = True
         if must_copy:
             fgraph.change_input("output", i, deep_copy_op(out), reason="insert_deepcopy")
-        seen.add(out)
-        seen |= aliases
+        else:
+            seen |= aliases
+
+
+def _destroyed_inputs(fgraph) -> set[Variable]:
+    """The graph inputs whose memory some node overwrites."""
+    handler = getattr(fgraph, "destroy_handler", None)
+    if handler is None or not handler.destroyer_nodes:
+        return set()
+    return {var for var in fgraph.inputs if handler.has_destroyers([var])}
 
 
 def _is_borrowed(fgraph, var, wrapped_inputs) -> bool:
@@ -109,6 +127,8 @@ class Function:
                 self._name_to_index.setdefault(inputs[i].name, position)
         self.value = _FunctionValues(self)
         self.container = self.value
+        # input cells whose memory the graph overwrites (mutable inputs, updated shared variables)
+        self._destroyed = list(getattr(maker, "destroyed_input_indices", ()))
 
     # -- calling -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any):
@@ -138,6 +158,8 @@ class Function:
                     raise type(exc)(f"input {label} of {self._label()}: {exc}") from None
         if partial:
             self._fill_defaults(args)
+        if self._destroyed:
+            self._separate_destroyed_inputs()
         start = time.perf_counter() if self.profile is not None else 0.0
         self.fn()
         outputs = [cell[0] for cell in self._output_cells]
@@ -158,6 +180,22 @@ class Function:
         if self.unpack_single and len(outputs) == 1 and output_subset is None:
             return outputs[0]
         return outputs
+
+    def _separate_destroyed_inputs(self) -> None:
+        """An input the graph overwrites must not share memory with another input (the other
+        one would change under its readers): give it a private copy."""
+        import numpy as np
+
+        cells = self._cells
+        for i in self._destroyed:
+            value = cells[i][0]
+            if not isinstance(value, np.ndarray):
+                continue
+            for j, cell in enumerate(cells):
+                other = cell[0]
+                if j != i and isinstance(other, np.ndarray) and np.may_share_memory(value, other):
+                    cells[i][0] = value.copy()
+                    break
 
     def _merge_keywords(self, args: tuple, kwargs: dict) -> tuple:
         merged = list(args) + [_MISSING] * (self._n_explicit - len(args))
@@ -301,19 +339,47 @@ class FunctionMaker:
         out_vars = [out.variable for out in self.all_outputs]
         self._check_unused_inputs(in_vars, out_vars)
         fgraph = FunctionGraph(in_vars, out_vars, clone=True)
-        if not accept_inplace:
+        has_inplace = any(getattr(node.op, "destroy_map", None) for node in fgraph.apply_nodes)
+        if has_inplace and not accept_inplace:
             for node in fgraph.apply_nodes:
                 if getattr(node.op, "destroy_map", None):
                     raise TypeError(f"Graph must not contain inplace operations: {node}. Pass accept_inplace=True "
                                     "to theano.function if you know what you are doing.")
+        self._protect_inputs(fgraph, has_inplace)
         rewriter = self.mode.rewriter()
         start = time.perf_counter()
         if rewriter is not None:
             rewriter(fgraph)
         self.optimization_time = time.perf_counter() - start
         insert_deepcopy(fgraph, self.inputs, self.all_outputs)
+        self.destroyed_input_indices = [fgraph.inputs.index(var) for var in _destroyed_inputs(fgraph)]
         self.fgraph = fgraph
         self.linker = self.mode.linker
+
+    def _protect_inputs(self, fgraph, has_inplace: bool) -> None:
+        """Tell the destroy handler which inputs no rewrite may overwrite.
+
+        Protected: inputs not declared mutable, and inputs with a default value that no update
+        replaces (the default is reused by the next call). Shared variables are mutable only
+        when they have an update: their old value may then be overwritten once every other
+        reader of it in the function has run. Inputs that the user's own inplace ops
+        (``accept_inplace``) overwrite are not protected.
+        """
+        from theano.graph.destroyhandler import DestroyHandler, Supervisor
+
+        handler = None
+        if has_inplace:
+            handler = DestroyHandler()
+            fgraph.attach_feature(handler)
+        protected = []
+        for inp, var in zip(self.inputs, fgraph.inputs):
+            reused_default = isinstance(inp, In) and inp.has_default and inp.update is None and not inp.shared
+            if (inp.mutable and not reused_default) or (handler is not None and handler.has_destroyers([var])):
+                continue
+            protected.append(var)
+        fgraph.attach_feature(Supervisor(protected))
+        if handler is not None:
+            handler.validate(fgraph)
 
     def _check_unused_inputs(self, in_vars, out_vars) -> None:
         if self.on_unused_input == "ignore":

@@ -224,12 +224,14 @@ class FunctionGraph:
         if attach is not None:
             attach(self)
         self._features.append(feature)
+        self._toposort_cache = None  # the feature may add orderings
 
     def remove_feature(self, feature: Feature) -> None:
         self._features.remove(feature)
         detach = getattr(feature, "on_detach", None)
         if detach is not None:
             detach(self)
+        self._toposort_cache = None
 
     def execute_callbacks(self, name: str, *args: Any) -> None:
         for feature in self._features:

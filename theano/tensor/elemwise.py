@@ -170,13 +170,16 @@ class Elemwise(Op):
         if len(inputs) > 1:
             _broadcast_check(node, inputs)
         out_dtypes = [o.type.dtype for o in node.outputs]
+        if self.inplace_pattern and _compute_into_input(self, inputs, out_dtypes, output_storage):
+            return
         with np.errstate(all="ignore"):
             results = self.scalar_op.impl_arrays(inputs, out_dtypes)
         destroyed = dict(self.inplace_pattern)
         for i, (cell, value) in enumerate(zip(output_storage, results)):
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value, dtype=out_dtypes[i])
-            if i in destroyed and inputs[destroyed[i]].shape == value.shape:
+            if i in destroyed and inputs[destroyed[i]].shape == value.shape and inputs[destroyed[i]].flags.writeable:
+                # e.g. a fused Composite: computed, then copied into the overwritten input's buffer
                 target = inputs[destroyed[i]]
                 if value is not target:
                     np.copyto(target, value, casting="unsafe")
@@ -209,12 +212,59 @@ class Elemwise(Op):
         return elemwise_rop(self, inputs, eval_points, self.make_node(*inputs).outputs)
 
     def __str__(self):
-        if self.name:
-            return self.name
-        if self.inplace_pattern:
-            pattern = ", ".join(f"{o}: {i}" for o, i in self.inplace_pattern)
-            return f"Elemwise{{{self.scalar_op}}}[({pattern})]"
-        return f"Elemwise{{{self.scalar_op}}}"
+        base = self.name or f"Elemwise{{{self.scalar_op}}}"
+        if self.inplace_pattern:  # Theano's spelling: Elemwise{add}[(0, 0)] writes output 0 into input 0
+            return base + "[" + ", ".join(f"({o}, {i})" for o, i in self.inplace_pattern) + "]"
+        return base
+
+
+def _compute_into_input(op: Elemwise, inputs: list, out_dtypes: list[str], output_storage: list) -> bool:
+    """An inplace Elemwise whose scalar op is a NumPy ufunc (or n-ary add/mul): compute straight
+    into the overwritten input with ``out=``, no temporary. False when it does not apply (the
+    caller then computes and copies); the result is the one the non-inplace op gives."""
+    if len(out_dtypes) != 1 or len(inputs) < 1:
+        return False
+    scalar_op = op.scalar_op
+    kind = type(scalar_op)
+    if kind is scalar.Add or kind is scalar.Mul:
+        if len(inputs) < 2:
+            return False
+        ufunc = np.add if kind is scalar.Add else np.multiply
+    else:
+        ufunc = getattr(scalar_op, "nfunc", None)
+        if not isinstance(ufunc, np.ufunc) or ufunc.nout != 1 or ufunc.nin != len(inputs):
+            return False
+        if kind.impl is not scalar.ScalarOp.impl or kind.impl_arrays is not scalar.ScalarOp.impl_arrays:
+            return False
+    index = op.inplace_pattern[0][1]
+    target = inputs[index]
+    dtype = out_dtypes[0]
+    if not isinstance(target, np.ndarray) or str(target.dtype) != dtype or not target.flags.writeable:
+        return False
+    args = _computation_inputs(inputs, dtype)
+    if args[index] is not target or np.result_type(*args) != target.dtype:
+        return False
+    if any(x is not target and np.may_share_memory(x, target) for x in args):
+        return False
+    if target.shape != np.broadcast_shapes(*[x.shape for x in args]):
+        return False
+    if len(args) > 2 and index >= 2 and ufunc.nin == 2:
+        return False  # the fold would overwrite that input before reading it
+    with np.errstate(all="ignore"):
+        if ufunc.nin == 2 and len(args) > 2:  # n-ary add/mul, folded left to right as _add_n does
+            ufunc(args[0], args[1], out=target)
+            for x in args[2:]:
+                ufunc(target, x, out=target)
+        else:
+            ufunc(*args, out=target)
+    output_storage[0][0] = target
+    return True
+
+
+def _computation_inputs(inputs, dtype):
+    from theano.scalar.basic import _computation_inputs as convert
+
+    return convert(inputs, dtype)
 
 
 # ------------------------------------------------------------------------------------------

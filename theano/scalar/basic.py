@@ -566,4 +566,6 @@ dscalar = _scalar_constructor("float64")
 cscalar = _scalar_constructor("complex64")
 zscalar = _scalar_constructor("complex128")
 
+from theano.scalar.composite import Composite  # noqa: E402,F401  (it builds on the ops above)
+
 __all__ = [name for name in dir() if not name.startswith("_")]

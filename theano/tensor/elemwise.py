@@ -202,11 +202,19 @@ class Elemwise(Op):
         return [tuple(out_shape)] * len(node.outputs)
 
     def L_op(self, inputs, outputs, output_grads):
+        if isinstance(self.scalar_op, scalar.Composite):  # a fused node: differentiate its unfolded graph
+            from theano.tensor.rewriting.elemwise import fused_L_op
+
+            return fused_L_op(self, inputs, outputs, output_grads)
         from theano.tensor.elemwise_grad import elemwise_grads
 
         return elemwise_grads(self, inputs, outputs, output_grads)
 
     def R_op(self, inputs, eval_points):
+        if isinstance(self.scalar_op, scalar.Composite):
+            from theano.tensor.rewriting.elemwise import fused_R_op
+
+            return fused_R_op(self, inputs, eval_points)
         from theano.tensor.elemwise_grad import elemwise_rop
 
         return elemwise_rop(self, inputs, eval_points, self.make_node(*inputs).outputs)

@@ -186,7 +186,9 @@ def format_seconds(seconds: float) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x" if value < 100 else f"{value:.0f}x"
+    if value is None:
+        return "-"
+    return f"{value:.2g}x" if value < 0.1 else f"{value:.2f}x" if value < 100 else f"{value:.0f}x"
 
 
 def format_case(case: Case) -> str:
@@ -197,18 +199,19 @@ def format_case(case: Case) -> str:
         head = ("median", "min", "max")
     lines = [f"== {case.name} =="]
     if case.limit_seconds:
-        lines.append(f"   limit: {_rate_or_time(case, case.limit_seconds)} {case.unit} best possible ({case.limit_note})")
-    lines.append(f"   {'implementation':<24}{head[0]:>14}{head[1]:>14}{head[2]:>14}"
+        per = case.unit if case.unit == "examples/s" else "per call"
+        lines.append(f"   limit: {_rate_or_time(case, case.limit_seconds)} {per} best possible ({case.limit_note})")
+    lines.append(f"   {'implementation':<30}{head[0]:>14}{head[1]:>14}{head[2]:>14}"
                  f"{'vs numpy':>10}{'vs best peer':>14}{'of limit':>10}")
     for row in case.rows:
         if row.skipped:
-            lines.append(f"   {row.implementation:<24}skipped: {row.skipped}")
+            lines.append(f"   {row.implementation:<30}skipped: {row.skipped}")
             continue
         low, high = min(row.seconds), max(row.seconds)
         if case.unit == "examples/s":  # the slowest repeat is the lowest rate
             low, high = high, low
         fraction = "-" if row.fraction_of_limit is None else f"{100 * row.fraction_of_limit:.1f}%"
-        lines.append(f"   {row.implementation:<24}{_rate_or_time(case, row.median):>14}{_rate_or_time(case, low):>14}"
+        lines.append(f"   {row.implementation:<30}{_rate_or_time(case, row.median):>14}{_rate_or_time(case, low):>14}"
                      f"{_rate_or_time(case, high):>14}{_ratio(row.ratio_numpy):>10}"
                      f"{_ratio(row.ratio_best_peer):>14}{fraction:>10}")
     return "\n".join(lines)
@@ -224,7 +227,7 @@ def legend(cases: Sequence[Case]) -> str:
              "the fastest other implementation / row time (ours is 'theano'); 'of limit' = machine's best possible",
              "time / row time. Medians of several repeats after a warm-up; the machine is shared, so numbers are noisy.",
              "implementations:"]
-    lines += [f"   {name:<24}{description}" for name, description in seen.items()]
+    lines += [f"   {name:<30}{description}" for name, description in seen.items()]
     return "\n".join(lines)
 
 

@@ -138,7 +138,7 @@ def tolerances(dtype: str) -> dict:
 
 
 def assert_same(name: str, reference: Sequence[np.ndarray], values: Sequence[np.ndarray], dtype: str,
-                labels: Sequence[str] | None = None, scale_atol: bool = True) -> None:
+                labels: Sequence[str] | None = None, scale_atol: bool = True, rtol: float | None = None) -> None:
     """Raise ``AssertionError`` unless ``values`` agree with NumPy's ``reference``, element by element.
 
     Parameters
@@ -154,8 +154,12 @@ def assert_same(name: str, reference: Sequence[np.ndarray], values: Sequence[np.
     scale_atol : bool
         Scale the absolute tolerance by each reference's largest magnitude, so that small updates
         (a learning rate times a gradient) are compared relative to their own size.
+    rtol : float, optional
+        A looser relative tolerance than the dtype's default (long float32 sums).
     """
     tol = tolerances(dtype)
+    if rtol is not None:
+        tol["rtol"] = rtol
     if len(reference) != len(values):
         raise AssertionError(f"{name}: {len(values)} results, NumPy has {len(reference)}")
     for i, (ref, got) in enumerate(zip(reference, values)):

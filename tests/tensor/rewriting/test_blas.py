@@ -426,6 +426,12 @@ def test_outer_products_added_to_a_matrix_become_ger(dtype):
         assert blas_ops(f) == ["Ger"], op_names(f)
     f = check_same_values([A, u, v, a], 2 * A + T.outer(u, v), values)
     assert blas_ops(f) == ["Gemm"]  # Ger has no b: the Dot22 of the outer product becomes a Gemm
+    x, y = T.matrix("x", dtype=dtype), T.matrix("y", dtype=dtype)
+    xy_values = [random(3, 2, dtype=dtype, offset=3), random(2, 4, dtype=dtype, offset=4)]
+    scaled_outer = 3 * u[:, None] * v[None, :] * a
+    for both in (A + scaled_outer + T.dot(x, y), T.dot(x, y) + scaled_outer + A, scaled_outer + T.dot(x, y)):
+        f = check_same_values([A, u, v, a, x, y], both, values + xy_values)
+        assert "Ger" in blas_ops(f), op_names(f)
 
 
 def _small_mlp(dtype, l2):

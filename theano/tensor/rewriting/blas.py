@@ -143,12 +143,10 @@ class _Product:
 class _Term:
     scale: _Scale
     var: Variable
-    outer: tuple[Variable, Variable] | None = None  # (x, y) when var is x[:, None] * y[None, :]
-
-
-def _is_elemwise(var: Variable, scalar_op) -> bool:
-    owner = var.owner
-    return owner is not None and isinstance(owner.op, Elemwise) and owner.op.scalar_op == scalar_op
+    # When var is ``c * x[:, None] * y[None, :]``: the vectors (x, y) and the scale of their
+    # outer product in the sum (``scale`` times the scalar factors ``c`` inside var).
+    outer: tuple[Variable, Variable] | None = None
+    outer_scale: _Scale | None = None
 
 
 def _single_client(fgraph, var: Variable) -> bool:
@@ -228,7 +226,7 @@ def _scaled_terms(fgraph, root: Variable) -> list[_Term]:
                 stack.append((others[0], scale.times(factor_scale), False))
             elif len(others) == 2 and ndim == 2:
                 outer = _outer_operands(*others) or _outer_operands(*reversed(others))
-                terms.append(_Term(scale.times(factor_scale), var, outer) if outer else _Term(scale, var))
+                terms.append(_Term(scale, var, outer, scale.times(factor_scale)) if outer else _Term(scale, var))
             else:
                 terms.append(_Term(scale, var))
         else:
@@ -244,7 +242,7 @@ def _is_zero(var: Variable) -> bool:
 def _product_of(fgraph, term: _Term) -> _Product | None:
     """The matrix product computed by a term, if its node may be absorbed into another op."""
     if term.outer is not None:
-        return _Product("outer", term.scale, term.outer)
+        return _Product("outer", term.outer_scale, term.outer)
     var = term.var
     owner = var.owner
     if owner is None or not _single_client(fgraph, var):

@@ -149,10 +149,22 @@ def _fortran_operand(matrix: np.ndarray) -> tuple[np.ndarray, int]:
     return np.asfortranarray(matrix), 0
 
 
+def _check_aligned(op_name: str, left_shape: tuple, right_shape: tuple) -> None:
+    """The ValueError of ``dot`` when the summed lengths differ."""
+    if left_shape[1] != right_shape[0]:
+        raise ValueError(f"{op_name}: shapes {left_shape} and {right_shape} not aligned: {left_shape[1]} (dim 1) != "
+                         f"{right_shape[0]} (dim 0)")
+
+
+def _check_target(op_name: str, expression: str, target_shape: tuple, product_shape: tuple) -> None:
+    if target_shape != product_shape:
+        raise ValueError(f"{op_name}: in {expression}, the shape {target_shape} of the first input differs from the "
+                         f"shape {product_shape} of the product")
+
+
 def _check_gemm_shapes(op_name: str, z_shape, x_shape, y_shape) -> None:
-    if x_shape[1] != y_shape[0] or z_shape != (x_shape[0], y_shape[1]):
-        raise ValueError(f"{op_name}: shapes do not agree for b * z + a * dot(x, y): z {z_shape}, x {x_shape}, "
-                         f"y {y_shape}")
+    _check_aligned(op_name, x_shape, y_shape)
+    _check_target(op_name, "b * z + a * dot(x, y)", z_shape, (x_shape[0], y_shape[1]))
 
 
 def _gemm_into_fortran(target: np.ndarray, alpha, x: np.ndarray, y: np.ndarray, beta) -> None:
@@ -290,8 +302,7 @@ class Dot22(Op):
 
     def perform(self, node, inputs, output_storage, params=None):
         x, y = inputs
-        if x.shape[1] != y.shape[0]:
-            raise ValueError(f"Dot22: shapes {x.shape} and {y.shape} are not aligned")
+        _check_aligned("Dot22", x.shape, y.shape)
         output_storage[0][0] = np.dot(x, y)
 
     def infer_shape(self, node, input_shapes):
@@ -339,8 +350,7 @@ class Dot22Scalar(Op):
 
     def perform(self, node, inputs, output_storage, params=None):
         x, y, a = inputs
-        if x.shape[1] != y.shape[0]:
-            raise ValueError(f"Dot22Scalar: shapes {x.shape} and {y.shape} are not aligned")
+        _check_aligned("Dot22Scalar", x.shape, y.shape)
         out = np.dot(x, y)
         out *= _value(a, out.dtype)
         output_storage[0][0] = out
@@ -439,9 +449,8 @@ class Gemv(_InplaceBlasOp):
 
     def perform(self, node, inputs, output_storage, params=None):
         y, a, A, x, b = inputs
-        if A.shape != (y.shape[0], x.shape[0]):
-            raise ValueError(f"{self}: shapes do not agree for b * y + a * dot(A, x): y {y.shape}, A {A.shape}, "
-                             f"x {x.shape}")
+        _check_aligned(str(self), A.shape, x.shape)
+        _check_target(str(self), "b * y + a * dot(A, x)", y.shape, A.shape[:1])
         output_storage[0][0] = gemv_numpy(y, a, A, x, b, overwrite_y=self.inplace)
 
     def infer_shape(self, node, input_shapes):
@@ -485,9 +494,7 @@ class Ger(Op):
 
     def perform(self, node, inputs, output_storage, params=None):
         A, a, x, y = inputs
-        if A.shape != (x.shape[0], y.shape[0]):
-            raise ValueError(f"{self}: shapes do not agree for A + a * outer(x, y): A {A.shape}, x {x.shape}, "
-                             f"y {y.shape}")
+        _check_target(str(self), "A + a * outer(x, y)", A.shape, x.shape + y.shape)
         output_storage[0][0] = ger_numpy(A, a, x, y, overwrite_a=self.destructive)
 
     def infer_shape(self, node, input_shapes):

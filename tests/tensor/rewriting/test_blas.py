@@ -213,8 +213,13 @@ def test_make_node_errors():
 def test_perform_shape_errors():
     f = theano.function([z := T.dmatrix(), x := T.dmatrix(), y := T.dmatrix()], gemm_no_inplace(z, 1.0, x, y, 1.0),
                         mode=NO_OPT)
-    with pytest.raises(ValueError, match="shapes do not agree"):
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(2, 2\) not aligned"):
         f(np.ones((2, 2)), np.ones((2, 3)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) of the first input differs from the shape \(2, 3\)"):
+        f(np.ones((2, 2)), np.ones((2, 3)), np.ones((3, 3)))
+    h = theano.function([A := T.dmatrix(), u := T.dvector(), v := T.dvector()], ger(A, 1.0, u, v), mode=NO_OPT)
+    with pytest.raises(ValueError, match="differs"):
+        h(np.ones((2, 2)), np.ones(2), np.ones(3))
     g = theano.function([x, y], _dot22(x, y), mode=NO_OPT)
     with pytest.raises(ValueError, match="not aligned"):
         g(np.ones((2, 3)), np.ones((2, 2)))

@@ -95,6 +95,14 @@ def compile_and_run(name: str, family: str, n: int, arrays):
     return cold, warm, value
 
 
+def measure_row(name, family, n, arrays, reference, outcome: dict) -> list[float]:
+    """Cold time as the row's one sample; the warm time goes to ``outcome["warm"]``."""
+    cold, warm, value = compile_and_run(name, family, n, arrays)
+    assert_same(name, [reference], [np.asarray(value)], "float64")
+    outcome["warm"] = warm
+    return [cold]
+
+
 def run(settings: Settings, implementations=IMPLEMENTATIONS, sizes=None) -> WorkloadResult:
     """Cold and warm compile-to-first-result times of every implementation and graph size."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
@@ -120,14 +128,9 @@ def run(settings: Settings, implementations=IMPLEMENTATIONS, sizes=None) -> Work
             reference = build_chain(family, n, arrays, np.tanh, np.dot)
             for name in implementations:
                 outcome: dict = {}
-
-                def measure(name=name, outcome=outcome):
-                    cold, warm, value = compile_and_run(name, family, n, arrays)
-                    assert_same(name, [reference], [np.asarray(value)], "float64")
-                    outcome["warm"] = warm
-                    return [cold]
                 label = name if name == "numpy" else f"{name} cold"
-                row = run_guarded(case, label, peers.DESCRIPTIONS[name], measure)
+                row = run_guarded(case, label, peers.DESCRIPTIONS[name], measure_row, name, family, n, arrays,
+                                  reference, outcome)
                 if name != "numpy":
                     row.description = f"{peers.DESCRIPTIONS[name]}; first compilation in this process"
                     warm_row = case.add(type(row)(f"{name} warm", "the same graph compiled again in this process"))

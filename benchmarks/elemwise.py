@@ -111,6 +111,21 @@ def to_numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
+def measure_row(functions: dict, name: str, expression: str, a, b, reference, settings: Settings) -> list[float]:
+    """Check one implementation against NumPy, then time its calls; ``functions`` caches the compiled ones."""
+    key = (name, expression)
+    if key not in functions:  # compiled once per expression, reused for every size
+        try:
+            functions[key] = BUILDERS[name](expression)
+        except Skip as reason:
+            functions[key] = reason
+    if isinstance(functions[key], Skip):
+        raise functions[key]
+    f = functions[key]
+    assert_same(name, [reference], [to_numpy(f(a, b))], "float64")
+    return time_per_call(lambda: f(a, b), settings)
+
+
 def run(settings: Settings, implementations=IMPLEMENTATIONS, sizes=None) -> WorkloadResult:
     """Time every implementation on every expression and size (seconds per call)."""
     from benchmarks import machine
@@ -128,19 +143,8 @@ def run(settings: Settings, implementations=IMPLEMENTATIONS, sizes=None) -> Work
                         limit_note=f"{moved / 1e6:.3g} MB moved at {bandwidth:.1f} GB/s")
             reference = reference_function(a, b)
             for name in implementations:
-                def measure(name=name):
-                    key = (name, expression)
-                    if key not in functions:  # compiled once per expression, reused for every size
-                        try:
-                            functions[key] = BUILDERS[name](expression)
-                        except Skip as reason:
-                            functions[key] = reason
-                    if isinstance(functions[key], Skip):
-                        raise functions[key]
-                    f = functions[key]
-                    assert_same(name, [reference], [to_numpy(f(a, b))], "float64")
-                    return time_per_call(lambda: f(a, b), settings)
-                run_guarded(case, name, peers.DESCRIPTIONS[name], measure)
+                run_guarded(case, name, peers.DESCRIPTIONS[name], measure_row, functions, name, expression, a, b,
+                            reference, settings)
             case.finish()
             cases.append(case)
     notes = [f"memory bandwidth for the limit: {bandwidth:.1f} GB/s (numpy add of 160 MB arrays); vectors that "

@@ -229,7 +229,7 @@ def legend(cases: Sequence[Case]) -> str:
             seen.setdefault(row.implementation, row.description)
     lines = ["ratios are speed-ups, bigger is better: 'vs numpy' = NumPy time / row time; 'vs best peer' = time of",
              "the fastest other implementation / row time (ours is 'theano'); 'of limit' = machine's best possible",
-             "time / row time. Medians of several repeats after a warm-up; the machine is shared, so numbers are noisy.",
+             "time / row time. Medians of repeats after a warm-up; on a shared machine the numbers are noisy.",
              "implementations:"]
     lines += [f"   {name:<30}{description}" for name, description in seen.items()]
     return "\n".join(lines)
@@ -257,8 +257,8 @@ def write_json(workload: str, cases: Sequence[Case], machine: dict, limits: dict
     return path
 
 
-def run_guarded(case: Case, name: str, description: str, measure: Callable[[], list[float]]) -> Row:
-    """Run ``measure`` for one row; a missing optional feature becomes a skipped row with its reason.
+def run_guarded(case: Case, name: str, description: str, measure: Callable[..., list[float]], *args) -> Row:
+    """Run ``measure(*args)`` for one row; a missing optional feature becomes a skipped row with its reason.
 
     Only :class:`Skip` is turned into a skipped row: a disagreement (``AssertionError``) or any
     other error propagates, so that a wrong implementation can never hide as a silent row.
@@ -266,7 +266,7 @@ def run_guarded(case: Case, name: str, description: str, measure: Callable[[], l
     row = case.add(Row(name, description))
     start = time.perf_counter()
     try:
-        row.seconds = measure()
+        row.seconds = measure(*args)
     except Skip as reason:
         row.skipped = str(reason)
     row.wall_seconds = time.perf_counter() - start

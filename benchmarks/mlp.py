@@ -180,8 +180,22 @@ def check_first_step(name, trainer, params, x, y, batch, reference=None):
     sync()
     result = [np.asarray(cost)] + [after - before for after, before in zip(current(), params)]
     if reference is not None:
-        assert_same(name, reference, result, str(x.dtype), labels=("cost",) + tuple(f"update of {n}" for n in PARAM_NAMES))
+        labels = ("cost",) + tuple(f"update of {n}" for n in PARAM_NAMES)
+        assert_same(name, reference, result, str(x.dtype), labels=labels)
     return result
+
+
+def measure_row(name, params, x, y, batch, n_examples, reference, settings) -> list[float]:
+    """Build one implementation, check its first step against NumPy's, then time passes over the data."""
+    trainer = TRAINERS[name](params, x, y, batch)
+    check_first_step(name, trainer, params, x, y, batch, reference)
+    step, _, sync = trainer
+
+    def one_pass():
+        for start in range(0, n_examples, batch):
+            step(start, start + batch)
+        sync()
+    return time_unit(one_pass, settings, warmups=0 if settings.quick else 1)
 
 
 def run(settings: Settings, implementations=IMPLEMENTATIONS) -> WorkloadResult:
@@ -201,17 +215,8 @@ def run(settings: Settings, implementations=IMPLEMENTATIONS) -> WorkloadResult:
                                    f"GFLOP/s of a {batch}x{N_IN} @ {N_IN}x{N_HIDDEN} {dtype} GEMM")
             reference = check_first_step("numpy", numpy_trainer(params, x, y, batch), params, x, y, batch)
             for name in implementations:
-                def measure(name=name):
-                    trainer = TRAINERS[name](params, x, y, batch)
-                    check_first_step(name, trainer, params, x, y, batch, reference)
-                    step, _, sync = trainer
-
-                    def epoch():
-                        for start in range(0, n_examples, batch):
-                            step(start, start + batch)
-                        sync()
-                    return time_unit(epoch, settings, warmups=0 if settings.quick else 1)
-                run_guarded(case, name, peers.DESCRIPTIONS[name], measure)
+                run_guarded(case, name, peers.DESCRIPTIONS[name], measure_row, name, params, x, y, batch, n_examples,
+                            reference, settings)
             case.finish()
             cases.append(case)
     notes = [f"timed pass: {'600 (minibatch 60) or 120 (minibatch 1)' if settings.quick else N_EXAMPLES} of the "

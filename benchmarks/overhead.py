@@ -62,6 +62,15 @@ def build(name: str, shape: tuple, a: np.ndarray, b: np.ndarray):
     raise ValueError(f"unknown implementation {name!r}")
 
 
+def measure_row(name: str, shape: tuple, a, b, settings: Settings) -> list[float]:
+    """Check one implementation's ``a + b`` against NumPy's, then time its calls."""
+    call = build(name, shape, a, b)
+    result = call()
+    result = np.asarray(result.detach() if hasattr(result, "detach") else result)
+    assert_same(name, [np.add(a, b)], [result], "float64")
+    return time_per_call(call, settings)
+
+
 def run(settings: Settings, implementations=IMPLEMENTATIONS) -> WorkloadResult:
     """Time one call of ``a + b`` for every implementation and both shapes."""
     floor = machine.python_call_floor()
@@ -71,14 +80,7 @@ def run(settings: Settings, implementations=IMPLEMENTATIONS) -> WorkloadResult:
         case = Case(f"a + b on {label} (float64)", "s/call", limit_seconds=floor,
                     limit_note="an empty Python function call of two arguments")
         for name in implementations:
-            def measure(name=name):
-                call = build(name, shape, a, b)
-                result = call()
-                result = np.asarray(result.detach() if hasattr(result, "detach") else result)
-                assert_same(name, [np.add(a, b)], [result], "float64")
-                return time_per_call(call, settings)
-            description = peers.DESCRIPTIONS[name]
-            run_guarded(case, name, description, measure)
+            run_guarded(case, name, peers.DESCRIPTIONS[name], measure_row, name, shape, a, b, settings)
         case.finish()
         cases.append(case)
     notes = [f"limit: {floor * 1e9:.0f} ns for an empty Python function call",

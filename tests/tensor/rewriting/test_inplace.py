@@ -6,7 +6,7 @@ import pytest
 import theano
 import theano.tensor as T
 from theano.compile.debugmode import DebugMode
-from theano.tensor.rewriting.inplace import inplace_elemwise
+from theano.tensor.rewriting.inplace import elemwise_inplace_op, inplace_elemwise
 
 NO_REWRITES = theano.Mode(optimizer=None)
 # Without fusion an expression keeps one Elemwise per operation: the inplace pattern of each
@@ -227,6 +227,44 @@ def test_blas_ops_become_inplace():
     if not any(isinstance(op, blas.Gemm) for op in ops):
         pytest.skip("the BLAS rewrites do not build a Gemm for this graph")
     assert blas.gemm_inplace in ops
+
+
+def test_gemv_and_ger_become_inplace_on_intermediates_only():
+    from theano.tensor import blas
+
+    A = T.dmatrix("A")
+    x, z = T.dvectors("x", "z")
+    outputs = [T.exp(z) + T.dot(A, x) * 2, T.exp(A) + 0.5 * T.outer(z, x), z + T.dot(A, x)]
+    values = [random(3, 4), random(4, seed=1), random(3, seed=3)]
+    fn = check_against_unoptimized([A, x, z], outputs, values)
+    ops = [node.op for node in fn.maker.fgraph.apply_nodes]
+    if not any(isinstance(op, blas.Gemv) for op in ops) or not any(isinstance(op, blas.Ger) for op in ops):
+        pytest.skip("the BLAS rewrites do not build Gemv and Ger for these graphs")
+    assert blas.gemv_inplace in ops and blas.ger_destructive in ops
+    # z + dot(A, x) would overwrite the input z: that Gemv stays out of place.
+    for node in destroyers(fn):
+        assert not any(node.inputs[i] in fn.maker.fgraph.inputs for i in _destroyed(node))
+
+
+def test_user_inplace_graph_with_accept_inplace():
+    x = T.dvector("x")
+    z = T.exp(x)
+    destroyed = elemwise_inplace_op(T.tanh, {0: 0})(z)
+    reader = z * 2
+    fn = theano.function([x], [destroyed, reader], accept_inplace=True, mode=NO_REWRITES)
+    order = [str(node.op) for node in fn.maker.fgraph.toposort()]
+    assert order.index("mul") < order.index("Elemwise{tanh}[(0, 0)]")
+    a = random(3)
+    got_destroyed, got_reader = fn(a)
+    np.testing.assert_allclose(got_destroyed, np.tanh(np.exp(a)))
+    np.testing.assert_allclose(got_reader, np.exp(a) * 2)
+    with pytest.raises(TypeError, match="inplace"):
+        theano.function([x], [destroyed, reader])
+    # Reading the overwritten value after its destroyer cannot be ordered: refused at compile time.
+    from theano.graph.fg import InconsistencyError
+
+    with pytest.raises(InconsistencyError):
+        theano.function([x], destroyed + z, accept_inplace=True, mode=NO_REWRITES)
 
 
 def test_debugmode_accepts_inplace_graphs():

@@ -126,6 +126,25 @@ def local_exp_log(fgraph, node):
     return None
 
 
+@register_canonicalize
+@register_specialize
+@node_rewriter([Elemwise])
+def local_useless_cast_or_copy(fgraph, node):
+    """cast(x, x.dtype) -> x; tensor_copy(x) -> x (outputs get their copies when the function
+    is built, so an identity elementwise op inside the graph only costs a pass over memory)."""
+    scalar_op = node.op.scalar_op
+    if scalar_op != scalar.identity and not isinstance(scalar_op, scalar.Cast):
+        return None
+    if node.op.inplace_pattern:
+        return None
+    (x,) = node.inputs
+    out = node.outputs[0]
+    if x.type.dtype != out.type.dtype:
+        return None
+    result = _same_type_or_none(out, x)
+    return [result] if result is not None else None
+
+
 # ------------------------------------------------------------------------------------------
 # Stabilize
 # ------------------------------------------------------------------------------------------
@@ -207,7 +226,7 @@ def local_pow_specialize(fgraph, node):
     elif value == -1:
         new = T.inv(x)
     elif value == 1:
-        new = T.tensor_copy(x)
+        new = x
     elif value == int(value) and 3 <= abs(value) <= 8:
         n = int(abs(value))
         new = x

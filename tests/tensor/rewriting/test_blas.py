@@ -417,6 +417,11 @@ def test_vector_sums_become_gemv(dtype):
     assert blas_ops(f) == ["Gemv"]
     gemv_node = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Gemv)][0]
     assert gemv_node.inputs[0] is f.maker.fgraph.inputs[0]  # w is the y of the Gemv
+    # The gradient step of logistic regression: one Gemv with constant a and b.
+    f = check_same_values([w, A, y], w - 0.1 * T.dot(A.T, y), [values[2], values[1], values[0]])
+    (gemv_node,) = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Gemv)]
+    assert gemv_node.inputs[0] is f.maker.fgraph.inputs[0]
+    assert np.isclose(gemv_node.inputs[1].data, -0.1) and gemv_node.inputs[4].data == 1
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

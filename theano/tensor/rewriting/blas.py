@@ -234,6 +234,14 @@ def _scaled_terms(fgraph, root: Variable) -> list[_Term]:
     return terms
 
 
+def _scale_of(var: Variable) -> _Scale:
+    """The 0-d ``a`` of a BLAS op as a scale (a number when it is a constant)."""
+    value = _constant_value(var)
+    if value is not None and np.ndim(value) == 0:
+        return _Scale(value.item())
+    return _Scale(1.0, (var,))
+
+
 def _is_zero(var: Variable) -> bool:
     value = _constant_value(var)
     return value is not None and np.ndim(value) == 0 and value == 0
@@ -256,22 +264,27 @@ def _product_of(fgraph, term: _Term) -> _Product | None:
         return _Product("gemm", term.scale, (x, y))
     if isinstance(op, Dot22Scalar):
         x, y, a = owner.inputs
-        return _Product("gemm", term.scale.times(_Scale(1.0, (a,))), (x, y))
+        return _Product("gemm", term.scale.times(_scale_of(a)), (x, y))
     if isinstance(op, Gemm) and _is_zero(owner.inputs[4]):
         _, a, x, y, _ = owner.inputs
-        return _Product("gemm", term.scale.times(_Scale(1.0, (a,))), (x, y))
+        return _Product("gemm", term.scale.times(_scale_of(a)), (x, y))
     if isinstance(op, Gemv) and _is_zero(owner.inputs[4]):
         y, a, A, x, _ = owner.inputs
-        return _Product("gemv", term.scale.times(_Scale(1.0, (a,))), (A, x, y))
+        return _Product("gemv", term.scale.times(_scale_of(a)), (A, x, y))
     return None
 
 
 def _term_variable(term: _Term, dtype: str) -> Variable:
+    """The term as a variable of the sum's dtype (an integer or boolean term is cast first, as
+    the elementwise sum would)."""
+    var = term.var
+    if var.type.dtype != dtype:
+        var = T.cast(var, dtype)
     if term.scale.is_one():
-        return term.var
+        return var
     if not term.scale.factors and term.scale.number == -1:
-        return -term.var
-    return term.scale.as_variable(dtype) * term.var
+        return -var
+    return term.scale.as_variable(dtype) * var
 
 
 def _z_and_beta(z: _Term, dtype: str) -> tuple[Variable, Variable] | None:
@@ -375,17 +388,11 @@ def _scaled_product(fgraph, term: _Term, dtype: str) -> Variable | None:
 def _scale_products(fgraph, out: Variable, terms: list[_Term]) -> Variable | None:
     """The sum of ``terms`` with each scaled product computed by one op (None if there is none)."""
     dtype = out.type.dtype
-    parts = []
-    changed = False
-    for term in terms:
-        scaled = _scaled_product(fgraph, term, dtype)
-        if scaled is not None and scaled.type == term.var.type:
-            parts.append(scaled)
-            changed = True
-        else:
-            parts.append(_term_variable(term, dtype))
-    if not changed:
+    scaled = [_scaled_product(fgraph, term, dtype) for term in terms]
+    scaled = [new if new is not None and new.type == term.var.type else None for new, term in zip(scaled, terms)]
+    if all(new is None for new in scaled):
         return None
+    parts = [new if new is not None else _term_variable(term, dtype) for new, term in zip(scaled, terms)]
     return T.add(*parts) if len(parts) > 1 else parts[0]
 
 

@@ -12,17 +12,24 @@ Two steps, both in the specialize stage (an equilibrium, so they feed each other
    ``Gemv``, or ``Ger`` for an outer product of two vectors added to ``z``):
 
        W - 0.01 * dot(x.T, g)        ->  Gemm(W, -0.01, x.T, g, 1)
-       y * b + dot(A, v) * a         ->  Gemv(y, a, A, v, b)
+       2 * y + dot(A, v) * a         ->  Gemv(y, a, A, v, 2)
        A + c * outer(u, v)           ->  Ger(A, c, u, v)
 
    A product that is only scaled (``a * dot(x, y)``) becomes ``Dot22Scalar(x, y, a)`` (a Gemv's
    ``a`` absorbs the scale). The other terms stay in an ``add`` around the new op.
 
-Only inner nodes with a single client are opened (so nothing is computed twice), and a
-replacement is made only when its type (dtype and broadcast pattern) equals the replaced
-output's, so integer products and products that would need broadcasting are left alone.
-Reading a sum this way distributes scales over sums: ``a * (u + dot(x, y))`` is computed as
-``a * u + a * dot(x, y)``, equal up to rounding.
+Rules that keep values unchanged and the rewriting finite:
+
+- Only the root of a sum is rewritten, and inner nodes are opened only when the sum is their
+  single client (so nothing is computed twice). Among the candidates for ``z``, graph inputs
+  come first (the weight of an update ``W - lr * dot(...)``), then older variables.
+- A replacement is made only when its type (dtype and broadcast pattern) equals the replaced
+  output's: integer products, mixed dtypes and products that would be broadcast stay as they are.
+- BLAS skips ``z`` when ``b == 0``, but ``0 * z`` is NaN where ``z`` is NaN or infinite. So only a
+  non-zero constant scale of ``z`` becomes ``b``; a symbolic one is multiplied into ``z``
+  elementwise (``Gemm(b * z, a, x, y, 1)``).
+- Reading a sum this way distributes scales over sums: ``a * (u + dot(x, y))`` is computed as
+  ``a * u + a * dot(x, y)``, equal up to rounding.
 """
 
 from __future__ import annotations

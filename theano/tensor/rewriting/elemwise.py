@@ -81,17 +81,20 @@ def _inlinable_constant(var: Variable) -> bool:
 # ------------------------------------------------------------------------------------------
 
 class _Group:
-    """Nodes to fuse; ``bits`` marks the group in the dependency masks, ``inputs`` are the
-    variables its nodes use that no node of the group computes."""
+    """Nodes to fuse. ``bits`` marks the group in dependency masks; ``ancestors`` holds the
+    bits of the groups it depends on; ``inputs`` are the variables its nodes use that no node
+    of the group computes; ``frozen`` says that a node outside the group already uses it."""
 
-    __slots__ = ("parent", "bits", "nodes", "inputs", "broadcastable")
+    __slots__ = ("parent", "bits", "ancestors", "nodes", "inputs", "broadcastable", "frozen")
 
-    def __init__(self, bit: int, node: Apply):
+    def __init__(self, bit: int, node: Apply, ancestors: int):
         self.parent: _Group | None = None
         self.bits = bit
+        self.ancestors = ancestors
         self.nodes = [node]
         self.inputs = dict.fromkeys(node.inputs)
         self.broadcastable = node.outputs[0].type.broadcastable
+        self.frozen = False
 
 
 def _root(group: _Group) -> _Group:
@@ -104,27 +107,49 @@ def _root(group: _Group) -> _Group:
 
 
 class _Grouping:
-    """One pass in topological order that assigns fusable nodes to groups."""
+    """One pass in topological order that assigns fusable nodes to groups.
+
+    The graph with each group contracted to one node must stay acyclic. Masks of group bits
+    record what depends on what: a group's ``ancestors``, and for every other node the
+    groups upstream of it when it was visited. Those masks stay exact because a group that
+    something outside it already uses is *frozen*: it may still grow, but only by nodes that
+    bring no new ancestor groups. Joining is refused when an input of the grown group
+    depends on the group itself (the path would leave the group and come back).
+    """
 
     def __init__(self, fgraph: FunctionGraph, max_inputs: int):
         self.max_inputs = max_inputs
         self.order = fgraph.toposort()
-        self.deps: dict[Apply, int] = {}  # node -> bits of the groups it depends on (its own included)
+        self.upstream: dict[Apply, int] = {}  # node outside any group -> bits of the groups it depends on
         self.group_of: dict[Apply, _Group] = {}
         self.groups: list[_Group] = []
         for node in self.order:
             self._visit(node)
 
-    def _var_deps(self, var: Variable) -> int:
-        return 0 if var.owner is None else self.deps[var.owner]
+    def _deps(self, var: Variable) -> int:
+        """Bits of the groups ``var`` depends on (its own group included)."""
+        owner = var.owner
+        if owner is None:
+            return 0
+        group = self.group_of.get(owner)
+        if group is None:
+            return self.upstream[owner]
+        group = _root(group)
+        return group.bits | group.ancestors
 
     def _visit(self, node: Apply) -> None:
-        in_deps = 0
-        for inp in node.inputs:
-            in_deps |= self._var_deps(inp)
-        if not is_fusable(node):
-            self.deps[node] = in_deps
-            return
+        group = self._place(node) if is_fusable(node) else None
+        if group is None:
+            deps = 0
+            for inp in node.inputs:
+                deps |= self._deps(inp)
+            self.upstream[node] = deps
+        for inp in node.inputs:  # groups used from outside may not gain new ancestors any more
+            producer = self.group_of.get(inp.owner) if inp.owner is not None else None
+            if producer is not None and _root(producer) is not group:
+                _root(producer).frozen = True
+
+    def _place(self, node: Apply) -> _Group:
         pattern = node.outputs[0].type.broadcastable
         candidates: list[_Group] = []
         for inp in node.inputs:
@@ -134,23 +159,26 @@ class _Grouping:
                 if group.broadcastable == pattern and group not in candidates:
                     candidates.append(group)
         chosen: list[_Group] = []
-        chosen_inputs = None
+        merged = None
         for candidate in candidates:
-            inputs = self._merged_inputs(chosen + [candidate], node)
-            if inputs is not None:
+            trial = self._merged_inputs(chosen + [candidate], node)
+            if trial is not None:
                 chosen.append(candidate)
-                chosen_inputs = inputs
+                merged = trial
         if chosen:
-            group = self._merge(chosen, node, chosen_inputs)
+            group = self._merge(chosen, node, *merged)
         else:
-            group = _Group(1 << len(self.groups), node)
+            ancestors = 0
+            for inp in node.inputs:
+                ancestors |= self._deps(inp)
+            group = _Group(1 << len(self.groups), node, ancestors)
             self.groups.append(group)
         self.group_of[node] = group
-        self.deps[node] = in_deps | group.bits
+        return group
 
-    def _merged_inputs(self, groups: list[_Group], node: Apply) -> dict | None:
-        """The inputs of ``groups`` and ``node`` fused together, or None if the fused group
-        would not be convex or would take too many inputs."""
+    def _merged_inputs(self, groups: list[_Group], node: Apply) -> tuple[dict, int] | None:
+        """The inputs and ancestors of ``groups`` and ``node`` fused together, or None if that
+        would make a cycle, grow a frozen group's ancestors, or take too many inputs."""
         bits = 0
         for group in groups:
             bits |= group.bits
@@ -160,29 +188,36 @@ class _Grouping:
             return owner_group is not None and _root(owner_group) in groups
 
         inputs: dict[Variable, None] = {}
+        ancestors = 0
         counted = 0
         for source in [*(group.inputs for group in groups), node.inputs]:
             for var in source:
                 if var in inputs or inside(var):
                     continue
-                if self._var_deps(var) & bits:
-                    return None  # a path from the group to this input goes through another node
+                deps = self._deps(var)
+                if deps & bits:
+                    return None  # a path from the group to this input: fusing would make a cycle
+                ancestors |= deps
                 inputs[var] = None
                 if not _inlinable_constant(var):
                     counted += 1
                     if counted > self.max_inputs:
                         return None
-        return inputs
+        if any(group.frozen and ancestors & ~group.ancestors for group in groups):
+            return None
+        return inputs, ancestors
 
-    def _merge(self, groups: list[_Group], node: Apply, inputs: dict) -> _Group:
+    def _merge(self, groups: list[_Group], node: Apply, inputs: dict, ancestors: int) -> _Group:
         main = max(groups, key=lambda group: len(group.nodes))
         for group in groups:
             if group is not main:
                 group.parent = main
                 main.bits |= group.bits
+                main.frozen = main.frozen or group.frozen
                 main.nodes.extend(group.nodes)
         main.nodes.append(node)
         main.inputs = inputs
+        main.ancestors = ancestors
         return main
 
     def fusable_groups(self) -> list[list[Apply]]:

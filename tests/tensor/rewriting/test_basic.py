@@ -135,3 +135,92 @@ def test_logistic_forms_become_sigmoid():
     g = theano.function([x], T.grad(T.log(1 + T.exp(x)).sum(), x))
     assert "sigmoid" in compiled_ops(g)
     np.testing.assert_allclose(g(np.array([1000.0, 0.0, -1000.0])), [1.0, 0.5, 0.0])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_is_stable(axis, keepdims):
+    from scipy.special import logsumexp
+
+    x = T.dmatrix("x")
+    expr = T.log(T.sum(T.exp(x), axis=axis, keepdims=keepdims))
+    f, ref = both([x], expr)
+    names = compiled_ops(f)
+    assert any(name.startswith("CAReduceMax") for name in names)
+    moderate = np.array([[0.5, -1.0, 2.0], [3.0, 0.25, -2.0]])
+    np.testing.assert_allclose(f(moderate), ref(moderate))
+    for value in (np.array([[1000.0, 1.0, 2.0], [-np.inf, 3.0, 1000.0]]), np.full((2, 3), -np.inf),
+                  np.full((2, 3), 1000.0)):
+        expected = logsumexp(value, axis=axis, keepdims=keepdims)
+        got = f(value)
+        assert got.shape == np.shape(expected)
+        np.testing.assert_allclose(got, expected)
+    assert np.isfinite(f(np.full((2, 3), 1000.0))).all()
+
+
+def test_logsumexp_float32_and_fixed_point():
+    x = T.fmatrix("x")
+    f = theano.function([x], T.log(T.exp(x).sum(axis=1)), mode=UNFUSED)
+    assert compiled_ops(f).count("log") == 1
+    out = f(np.full((2, 3), 100.0, dtype="float32"))
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(out, 100.0 + np.log(3.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_log_softmax_any_ndim(ndim):
+    x = T.TensorType("float64", (False,) * ndim)("x")
+    f, ref = both([x], T.log(T.nnet.softmax(x)))
+    assert compiled_ops(f) == ["LogSoftmax"]
+    value = np.random.default_rng(0).normal(size=(2, 3, 4)[-ndim:])
+    np.testing.assert_allclose(f(value), ref(value))
+    value.flat[0] = 1000.0
+    assert np.isfinite(f(value)).all()
+
+
+def test_negative_log_likelihood_of_softmax_is_finite():
+    m = T.dmatrix("m")
+    y = T.ivector("y")
+    p_y_given_x = T.nnet.softmax(m)
+    cost = -T.mean(T.log(p_y_given_x)[T.arange(y.shape[0]), y])
+    f, ref = both([m, y], [cost, T.grad(cost, m)])
+    names = compiled_ops(f)
+    # log(softmax) became LogSoftmax; the gradient no longer divides by the probabilities.
+    assert "LogSoftmax" in names and "log" not in names and "SoftmaxGrad" not in names
+    targets = np.array([1, 0], dtype="int32")
+    moderate = np.array([[1.0, 0.0], [0.5, 2.0]])
+    for got, expected in zip(f(moderate, targets), ref(moderate, targets)):
+        np.testing.assert_allclose(got, expected)
+    extreme = np.array([[1000.0, 0.0], [0.0, 0.0]])  # p[0, 1] underflows to 0
+    value, grad = f(extreme, targets)
+    np.testing.assert_allclose(value, (1000.0 + np.log(2.0)) / 2)
+    np.testing.assert_allclose(grad, [[0.5, -0.5], [-0.25, 0.25]])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_log_sigmoid_forms_in_both_float_types(dtype):
+    x = T.vector("x", dtype=dtype)
+    sig = T.nnet.sigmoid(x)
+    f = theano.function([x], [T.log(sig), T.log(1 - sig)], mode=UNFUSED)
+    names = compiled_ops(f)
+    assert "log" not in names and "sigmoid" not in names
+    # No double negation left by chained rewrites.
+    for node in f.maker.fgraph.apply_nodes:
+        if str(node.op) == "neg":
+            assert str(node.inputs[0].owner.op if node.inputs[0].owner else "") != "neg"
+    value = np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0], dtype=dtype)
+    low, high = f(value)
+    assert low.dtype == dtype and np.isfinite(low).all() and np.isfinite(high).all()
+    expected_low = -np.logaddexp(0, -value.astype("float64"))
+    expected_high = -np.logaddexp(0, value.astype("float64"))
+    rtol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(low, expected_low, rtol=rtol)
+    np.testing.assert_allclose(high, expected_high, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softplus_of_1000_is_exactly_1000(dtype):
+    x = T.vector("x", dtype=dtype)
+    f = theano.function([x], T.nnet.softplus(x))
+    out = f(np.array([1000.0, -1000.0], dtype=dtype))
+    assert out[0] == 1000.0 and out[1] == 0.0

@@ -185,6 +185,11 @@ def local_expm1(fgraph, node):
     return None
 
 
+def _negated(x):
+    """``-x``, without a double negation when ``x`` is already ``-y``."""
+    return x.owner.inputs[0] if _is_elemwise(x, scalar.neg) else -x
+
+
 @register_stabilize
 @node_rewriter([T.log])
 def local_log_sigmoid(fgraph, node):
@@ -194,7 +199,7 @@ def local_log_sigmoid(fgraph, node):
     (arg,) = node.inputs
     if _is_elemwise(arg, scalar.sigmoid):
         x = arg.owner.inputs[0]
-        return [_same_type_or_none(node.outputs[0], -softplus(-x))]
+        return [_same_type_or_none(node.outputs[0], -softplus(_negated(x)))]
     if _is_elemwise(arg, scalar.sub) and _constant_value(arg.owner.inputs[0]) == 1 and _is_elemwise(
             arg.owner.inputs[1], scalar.sigmoid):
         x = arg.owner.inputs[1].owner.inputs[0]

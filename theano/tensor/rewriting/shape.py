@@ -23,7 +23,7 @@ from theano.compile.pipeline import register_canonicalize
 from theano.graph.basic import Apply, Constant, Variable, clone_replace
 from theano.graph.fg import Feature, FunctionGraph
 from theano.graph.rewriting.basic import GraphRewriter, node_rewriter
-from theano.tensor.basic import Alloc, ScalarFromTensor, alloc
+from theano.tensor.basic import Alloc, Rebroadcast, ScalarFromTensor, alloc
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.join import MakeVector
 from theano.tensor.rewriting.basic import _constant_value, _same_type_or_none
@@ -348,6 +348,8 @@ def _constant_index(node) -> int | None:
 def local_subtensor_of_shape(fgraph, node):
     """Shape(x)[i] -> Shape_i(i)(x) (1 for a broadcastable axis); make_vector(a, b, ...)[i] -> the entry."""
     source = node.inputs[0]
+    if source.owner is not None and isinstance(source.owner.op, Rebroadcast):
+        source = source.owner.inputs[0]
     if source.owner is None or not isinstance(source.owner.op, (Shape, MakeVector)):
         return None
     index = _constant_index(node)

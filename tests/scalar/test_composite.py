@@ -181,3 +181,20 @@ def test_unfold_rebuilds_elemwise_nodes():
     assert {"Elemwise{exp}", "Elemwise{add}", "Elemwise{mul}"} <= ops
     x, y = utt.random(2, 2), utt.random(2, 2, offset=3)
     np.testing.assert_allclose(out.eval({m1: x, m2: y}), np.exp(x) + y * 2)
+
+
+def test_connection_pattern_follows_the_inner_graph():
+    i = ts.int32("i")
+    op = Composite([a, b, i], [ts.exp(a) * i, ts.sin(b)])
+    assert op.connection_pattern() == [[True, False], [False, True], [True, False]]
+    x, y = T.dvectors("x", "y")
+    k = T.ivector("k")
+    first, second = Elemwise(op)(x, y, k)
+    with pytest.raises(theano.gradient.DisconnectedInputError):
+        T.grad(T.sum(first), y)
+    gx, gy = T.grad(T.sum(first * 2 + second), [x, y])
+    f = theano.function([x, y, k], [gx, gy])
+    value = utt.random(3)
+    got_x, got_y = f(value, value, np.arange(3, dtype="int32"))
+    utt.assert_allclose(got_x, 2 * np.exp(value) * np.arange(3))
+    utt.assert_allclose(got_y, np.cos(value))

@@ -178,6 +178,18 @@ class Composite(sb.ScalarOp):
                 values[out] = new
         return [values.get(out, out) for out in self.outputs]
 
+    def connection_pattern(self) -> list[list[bool]]:
+        """``pattern[i][j]``: whether output ``j`` depends on input ``i``."""
+        reaches: dict[Variable, int] = {x: 1 << k for k, x in enumerate(self.inputs)}
+        for node in self.nodes:
+            mask = 0
+            for var in node.inputs:
+                mask |= reaches.get(var, 0)
+            for out in node.outputs:
+                reaches[out] = mask
+        masks = [reaches.get(out, 0) for out in self.outputs]
+        return [[bool(mask >> k & 1) for mask in masks] for k in range(self.nin)]
+
     def __str__(self) -> str:
         return self.name
 

@@ -201,6 +201,12 @@ class Elemwise(Op):
             out_shape.append(1 if chosen is None else chosen)
         return [tuple(out_shape)] * len(node.outputs)
 
+    def connection_pattern(self, node):
+        """Which inputs each output depends on: all of them, except inside a fused node."""
+        if isinstance(self.scalar_op, scalar.Composite):
+            return self.scalar_op.connection_pattern()
+        return [[True] * len(node.outputs) for _ in node.inputs]
+
     def L_op(self, inputs, outputs, output_grads):
         if isinstance(self.scalar_op, scalar.Composite):  # a fused node: differentiate its unfolded graph
             from theano.tensor.rewriting.elemwise import fused_L_op

@@ -332,19 +332,28 @@ def unfold(op: Elemwise, inputs: Sequence[Variable]) -> list[Variable]:
 
 
 def fused_L_op(op: Elemwise, inputs, outputs, output_grads) -> list[Variable]:
-    """``L_op`` of an Elemwise of a Composite: backpropagate through the unfolded graph."""
-    from theano.gradient import DisconnectedType, grad
+    """``L_op`` of an Elemwise of a Composite: backpropagate through the unfolded graph.
 
-    unfolded = unfold(op, inputs)
+    The unfolded graph is built on stand-ins for the inputs and output gradients, so that
+    differentiating it visits that small graph only, never the graph upstream of the node.
+    """
+    from theano.gradient import DisconnectedType, grad
+    from theano.graph.basic import clone_replace
+
+    stand_ins = {x.type(): x for x in inputs}
+    unfolded = unfold(op, list(stand_ins))
     known: dict[Variable, Variable] = {}
     for out, g in zip(unfolded, output_grads):
         if g is None or isinstance(g.type, DisconnectedType):
             continue
-        known[out] = known[out] + g if out in known else g
+        g_stand_in = g.type()
+        stand_ins[g_stand_in] = g
+        known[out] = known[out] + g_stand_in if out in known else g_stand_in
     if not known:
         return [DisconnectedType()() for _ in inputs]
-    return grad(None, list(inputs), known_grads=known, disconnected_inputs="ignore",
-                return_disconnected="Disconnected", null_gradients="return")
+    grads = grad(None, list(stand_ins)[: len(inputs)], known_grads=known, disconnected_inputs="ignore",
+                 return_disconnected="Disconnected", null_gradients="return")
+    return clone_replace(grads, replace=list(stand_ins.items()), strict=False)
 
 
 def fused_R_op(op: Elemwise, inputs, eval_points) -> list[Variable | None]:

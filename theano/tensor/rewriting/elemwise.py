@@ -9,13 +9,17 @@ Which nodes fuse
     broadcastable pattern, so no value is recomputed along a broadcast dimension; a node with
     another pattern feeds the group as an input.
 
-Groups are maximal and connected
+Groups are connected, and as large as one greedy pass makes them
     One pass over the graph in topological order: each fusable node joins the groups of the
-    Elemwise nodes that produce its inputs (merging them into one group) when that keeps the
-    group *convex*, i.e. no path leaves the group and comes back into it (through a dot, a
-    reduction, ...). That would make the fused node depend on itself. Each group carries one
-    bit and each node the bits of the groups upstream of it, so the test is one ``&`` per
-    input of the merged group.
+    Elemwise nodes that produce its inputs (merging them into one group) unless that would
+    make a cycle once every group is contracted to one node: a path that leaves the group
+    (through a dot, a reduction, another group, ...) and comes back into it. Each group
+    carries one bit; masks of bits record which groups each node depends on, so the test is
+    one ``&`` per input of the merged group. A group that a node outside it already uses may
+    still grow, but only by nodes that bring no new upstream groups (this keeps the masks
+    exact without revisiting nodes). The pass is close to linear (masks are Python
+    integers, one bit per group) and never recurses: a chain of 10,000 ops fuses in well
+    under a second.
 
 Intermediate results used elsewhere
     A value computed inside a group that is also used outside it (or is an output of the
@@ -246,8 +250,9 @@ def fuse_nodes(fgraph: FunctionGraph, nodes: Sequence[Apply]) -> list[tuple[Vari
     scalar_of: dict[Variable, Variable] = {}
     inner_inputs: list[Variable] = []
     outer_inputs: list[Variable] = []
-    constants = [var for node in nodes for var in node.inputs if _inlinable_constant(var)]
-    keep_constants = all(var.owner in members or var in constants for node in nodes for var in node.inputs)
+    # constants go inside the Composite, unless they are all the group takes
+    keep_constants = not any(var.owner not in members and not _inlinable_constant(var)
+                             for node in nodes for var in node.inputs)
     for node in nodes:
         for var in node.inputs:
             if var in scalar_of:

@@ -298,13 +298,22 @@ class _Tracker:
                 else:
                     self.by_op[tracked].append(rewriter)
 
+        # Rewriters per op instance (ops are shared by many nodes; hashing an op by its
+        # properties costs more than this lookup). The op is kept so its id stays unique.
+        self._cache: dict[int, tuple[Any, list[NodeRewriter]]] = {}
+
     def for_node(self, node: Apply) -> list[NodeRewriter]:
+        op = node.op
+        cached = self._cache.get(id(op))
+        if cached is not None and cached[0] is op:
+            return cached[1]
         found = list(self.untracked)
         try:
-            found.extend(self.by_op.get(node.op, ()))
+            found.extend(self.by_op.get(op, ()))
         except TypeError:  # an unhashable op
             pass
-        found.extend(r for cls, r in self.by_class if isinstance(node.op, cls))
+        found.extend(r for cls, r in self.by_class if isinstance(op, cls))
+        self._cache[id(op)] = (op, found)
         return found
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import theano.tensor as T
 from theano import scalar
 from theano.compile.pipeline import register_canonicalize
-from theano.graph.basic import equal_computations
+from theano.graph.basic import Constant, equal_computations
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.rewriting.basic import _constant_value
@@ -73,9 +73,14 @@ def _order_key(var) -> int:
     return int(var.auto_name.rsplit("_", 1)[1])
 
 
+def _terms(factors: Counter) -> list:
+    """The factors, each repeated by its multiplicity, in creation order."""
+    return [var for var, count in sorted(factors.items(), key=lambda item: _order_key(item[0]))
+            for _ in range(count)]
+
+
 def _product(factors: Counter):
-    terms = [var for var, count in sorted(factors.items(), key=lambda item: _order_key(item[0]))
-             for _ in range(count)]
+    terms = _terms(factors)
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else T.mul(*terms)
@@ -85,6 +90,46 @@ def _coefficient(value: float, out):
     """The constant ``value`` already broadcast to ``out``'s ndim (a DimShuffle around a scalar
     constant would be folded into this form anyway, and the rewrite must reach a fixed point)."""
     return T.constant(np.full((1,) * out.type.ndim, value, dtype=out.type.dtype))
+
+
+def _is_product_of(var, terms: list) -> bool:
+    if len(terms) == 1:
+        return var is terms[0]
+    return _family_op(var) == scalar.mul and len(var.owner.inputs) == len(terms) and all(
+        a is b for a, b in zip(var.owner.inputs, terms))
+
+
+def _is_coefficient(var, value: float, out) -> bool:
+    if not isinstance(var, Constant) or var.type != out.type.clone(broadcastable=(True,) * out.type.ndim):
+        return False
+    data = np.asarray(var.data)
+    return data.size == 1 and float(data.reshape(())) == value
+
+
+def _is_fraction_form(out, top: list, bottom: list, coefficient: float) -> bool:
+    """Whether ``out`` is exactly the tree :func:`local_fraction_canonizer` would build from
+    these factors (mirrors its construction, so a canonical tree is recognized cheaply)."""
+    var = out
+    if coefficient == -1.0:
+        if _family_op(var) != scalar.neg:
+            return False
+        var = var.owner.inputs[0]
+    elif coefficient != 1.0:
+        op = _family_op(var)
+        if top:
+            if op != scalar.mul or len(var.owner.inputs) != 2 or not _is_coefficient(
+                    var.owner.inputs[0], coefficient, out):
+                return False
+            var = var.owner.inputs[1]
+        else:
+            return op == scalar.true_div and _is_coefficient(var.owner.inputs[0], coefficient, out) and \
+                bool(bottom) and _is_product_of(var.owner.inputs[1], bottom)
+    if not top:
+        return bool(bottom) and _family_op(var) == scalar.inv and _is_product_of(var.owner.inputs[0], bottom)
+    if not bottom:
+        return _is_product_of(var, top)
+    return _family_op(var) == scalar.true_div and _is_product_of(var.owner.inputs[0], top) and \
+        _is_product_of(var.owner.inputs[1], bottom)
 
 
 @register_canonicalize
@@ -110,6 +155,8 @@ def local_fraction_canonizer(fgraph, node):
             cancelled.append(var)
     numerator += Counter()  # drop zero counts
     denominator += Counter()
+    if not cancelled and _is_fraction_form(out, _terms(numerator), _terms(denominator), coefficient):
+        return None  # already in canonical form (checked without building the tree again)
     top = _product(numerator)
     bottom = _product(denominator)
     if top is None and bottom is None:

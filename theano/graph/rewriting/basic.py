@@ -441,21 +441,18 @@ class MergeOptimizer(GraphRewriter):
     def apply(self, fgraph):
         merged = 0
         constants: dict = {}
-        for var in list(fgraph.variables):
-            if isinstance(var, Constant) and fgraph.clients.get(var):
-                try:
-                    key = var.signature()
-                    hash(key)
-                except TypeError:
-                    continue
-                kept = constants.setdefault(key, var)
-                if kept is not var and kept.type == var.type:
-                    if replace_validate(fgraph, [(var, kept)], reason="merge"):
-                        merged += 1
+        checked: set = set()
         seen: dict = {}
+        # Constants are merged as their first client is reached in topological order, so the
+        # kept constant's client list follows that order and later removals from it (when the
+        # nodes reading it merge) find their entry near the front instead of scanning it.
         for node in fgraph.toposort():
             if node not in fgraph.apply_nodes:
                 continue
+            for var in list(node.inputs):
+                if isinstance(var, Constant) and var not in checked and var in fgraph.variables:
+                    checked.add(var)
+                    merged += self._merge_constant(fgraph, var, constants)
             try:
                 key = (node.op, tuple(map(id, node.inputs)))
                 hash(key)
@@ -471,3 +468,15 @@ class MergeOptimizer(GraphRewriter):
             if all(a.type == b.type for a, b in pairs) and replace_validate(fgraph, pairs, reason="merge"):
                 merged += 1
         return merged
+
+    @staticmethod
+    def _merge_constant(fgraph, var, constants: dict) -> int:
+        try:
+            key = var.signature()
+            hash(key)
+        except TypeError:
+            return 0
+        kept = constants.setdefault(key, var)
+        if kept is not var and kept.type == var.type and replace_validate(fgraph, [(var, kept)], reason="merge"):
+            return 1
+        return 0

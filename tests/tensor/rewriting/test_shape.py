@@ -154,6 +154,15 @@ def test_alloc_under_elemwise_is_removed():
     assert "Alloc" in op_names(g)
 
 
+def test_alloc_of_unknown_length_keeps_its_shape_check():
+    # x's lengths are not known to be 4 and 3: dropping the alloc would hide a shape error.
+    f = theano.function([x], x + T.ones((4, 3)), mode=UNFUSED)
+    assert "Alloc" in op_names(f)
+    with pytest.raises(ValueError, match="Input dimension mismatch"):
+        f(X)
+    np.testing.assert_allclose(f(np.zeros((4, 3))), np.ones((4, 3)))
+
+
 def test_identity_reshape_is_removed():
     f = check([x], reshape(T.exp(x), T.exp(x).shape), [X])
     assert not any(name.startswith("Reshape") for name in op_names(f))

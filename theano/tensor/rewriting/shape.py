@@ -431,32 +431,51 @@ def local_useless_alloc(fgraph, node):
 @register_canonicalize
 @node_rewriter([Elemwise])
 def local_alloc_under_elemwise(fgraph, node):
-    """An alloc feeding an elementwise op whose other input already has the output's shape
-    is useless: broadcasting produces that shape anyway."""
+    """An alloc feeding an elementwise op is useless when another input is known to have the
+    alloc's shape: broadcasting produces that shape anyway. (Only a shape known to be equal
+    counts: dropping an alloc of another length would hide a shape error.)"""
     if len(node.inputs) < 2:
         return None
     out_bcast = node.outputs[0].type.broadcastable
     ndim = len(out_bcast)
-    allocs = [i for i, inp in enumerate(node.inputs) if inp.owner is not None and isinstance(inp.owner.op, Alloc)]
+    allocs = [i for i, inp in enumerate(node.inputs) if inp.owner is not None and isinstance(inp.owner.op, Alloc)
+              and inp.type.ndim == ndim]
     if not allocs:
         return None
-    full = [i for i, inp in enumerate(node.inputs) if i not in allocs and inp.type.broadcastable == out_bcast]
-    if not full:
-        # An alloc of the full shape can stand for the others.
-        keep = [i for i in allocs if node.inputs[i].type.broadcastable == out_bcast]
-        if not keep or len(allocs) < 2:
-            return None
-        allocs = [i for i in allocs if i != keep[0]]
+    others = [inp for i, inp in enumerate(node.inputs) if i not in allocs and inp.type.broadcastable == out_bcast]
+    feature = _shape_feature(fgraph)
     new_inputs = list(node.inputs)
+    changed = False
     for i in allocs:
-        value = node.inputs[i].owner.inputs[0]
+        value, *shape = node.inputs[i].owner.inputs
+        if not any(_same_lengths(feature, other, shape, node.inputs[i].type.broadcastable) for other in others):
+            continue
         if value.type.ndim < ndim:
             value = T.shape_padleft(value, ndim - value.type.ndim)
         new_inputs[i] = value
+        changed = True
+    if not changed:
+        return None
     new = node.op.make_node(*new_inputs).outputs
     if any(n.type != o.type for n, o in zip(new, node.outputs)):
         return None
     return new
+
+
+def _same_lengths(feature, var, shape, broadcastable) -> bool:
+    """Whether ``var`` is known to have length ``shape[d]`` on every non-broadcastable axis ``d``."""
+    for axis, (length, flag) in enumerate(zip(shape, broadcastable)):
+        if flag:
+            continue
+        if feature is not None:
+            if not feature.same_axis_length(var, axis, length):
+                return False
+        else:
+            stripped = _strip_int_casts(length)
+            if not (stripped.owner is not None and isinstance(stripped.owner.op, Shape_i)
+                    and stripped.owner.op.i == axis and stripped.owner.inputs[0] is var):
+                return False
+    return True
 
 
 @register_canonicalize

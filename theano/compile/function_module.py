@@ -16,6 +16,7 @@ from theano.compile.io import In, SymbolicInput, SymbolicOutput
 from theano.compile.ops import deep_copy_op
 from theano.compile.sharedvalue import SharedVariable
 from theano.graph.basic import Constant, Variable, ancestors
+from theano.graph.destroyhandler import DestroyHandler, Supervisor
 from theano.graph.fg import FunctionGraph
 
 
@@ -365,8 +366,6 @@ class FunctionMaker:
         reader of it in the function has run. Inputs that the user's own inplace ops
         (``accept_inplace``) overwrite are not protected.
         """
-        from theano.graph.destroyhandler import DestroyHandler, Supervisor
-
         handler = None
         if has_inplace:
             handler = DestroyHandler()

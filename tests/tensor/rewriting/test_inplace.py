@@ -329,3 +329,32 @@ def test_inplace_elemwise_rewriter_alone_on_a_function_graph():
     destroyed = {node.inputs[i] for node in fgraph.apply_nodes for i in _destroyed(node)
                  if getattr(node.op, "destroy_map", None)}
     assert x not in destroyed
+
+
+def _composite_op():
+    from theano import scalar
+
+    a, b = scalar.float64("a"), scalar.float64("b")
+    return theano.tensor.elemwise.Elemwise(scalar.Composite([a, b], [scalar.exp(a) * b + a]))
+
+
+@pytest.mark.parametrize("make_op, n_inputs, destroyed", [
+    (lambda: T.exp, 1, 0), (lambda: T.sub, 2, 1), (lambda: T.add, 3, 0), (lambda: T.add, 3, 1),
+    (lambda: T.add, 3, 2), (lambda: T.mul, 2, 1), (_composite_op, 2, 0), (_composite_op, 2, 1),
+])
+def test_inplace_elemwise_perform_writes_into_the_input_buffer(make_op, n_inputs, destroyed):
+    op = make_op()
+    inputs = [T.dmatrix(f"x{i}") for i in range(n_inputs)]
+    plain_node = op(*inputs).owner
+    inplace_node = elemwise_inplace_op(op, {0: destroyed})(*inputs).owner
+    values = [random(3, 4, seed=i) + 2 for i in range(n_inputs)]
+    expected = [[None]]
+    plain_node.op.perform(plain_node, [v.copy() for v in values], expected)
+    buffers = [v.copy() for v in values]
+    storage = [[None]]
+    inplace_node.op.perform(inplace_node, buffers, storage)
+    assert storage[0][0] is buffers[destroyed]
+    np.testing.assert_array_equal(storage[0][0], expected[0][0])
+    for i, (buffer, value) in enumerate(zip(buffers, values)):
+        if i != destroyed:
+            np.testing.assert_array_equal(buffer, value)

@@ -7,8 +7,8 @@ import theano
 import theano.tensor as T
 
 NO_OPT = theano.Mode(optimizer=None)
-# The structure is checked before fusion merges the elementwise ops into one.
-UNFUSED = theano.compile.mode.get_mode("FAST_RUN").excluding("fusion")
+# The structure is checked before fusion merges the elementwise ops and inplace renames them.
+UNFUSED = theano.compile.mode.get_mode("FAST_RUN").excluding("fusion", "inplace")
 
 
 def op_names(f):

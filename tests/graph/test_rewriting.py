@@ -14,6 +14,7 @@ from theano.graph.rewriting.basic import (
     PatternNodeRewriter,
     WalkingGraphRewriter,
     node_rewriter,
+    replace_validate,
 )
 from theano.graph.rewriting.db import EquilibriumDB, SequenceDB
 
@@ -157,3 +158,34 @@ def test_equal_computations_after_rewrite():
     fg = FunctionGraph([x], [T.neg(T.neg(T.exp(x)))], clone=False)
     EquilibriumGraphRewriter([PatternNodeRewriter((T.neg, (T.neg, "x")), "x")]).apply(fg)
     assert equal_computations(fg.outputs, [T.exp(x)], [x], [x])
+
+
+class _RejectEverything:
+    """A feature whose validate refuses every change."""
+
+    def validate(self, fgraph):
+        from theano.graph.fg import InconsistencyError
+
+        raise InconsistencyError("no")
+
+
+def test_rejected_replacement_moves_back_only_the_uses_it_moved():
+    x = T.dvector("x")
+    a, b = T.exp(x), T.exp(x)
+    fg = FunctionGraph([x], [a * 2, b + 1], clone=False)
+    fg.attach_feature(_RejectEverything())
+    first, second = fg.outputs
+    assert not replace_validate(fg, [(b, a)], reason="test")
+    # ``a`` keeps its own use; only ``b``'s use went back to ``b``.
+    assert first.owner.inputs[0] is a and second.owner.inputs[0] is b
+    assert a.owner in fg.apply_nodes and b.owner in fg.apply_nodes
+
+
+def test_toposort_reports_a_cycle_instead_of_looping():
+    from theano.graph.basic import io_toposort
+
+    x = T.dvector("x")
+    a = T.exp(x)
+    b = T.log(a)
+    with pytest.raises(ValueError, match="cycle"):
+        io_toposort([x], [b], orderings={a.owner: [b.owner]})

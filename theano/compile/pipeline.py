@@ -90,11 +90,11 @@ __all__ = [
 
 # The rewrite modules register themselves into the databases above.
 from theano.tensor.rewriting import basic as _tensor_basic_rewrites  # noqa: E402,F401
-from theano.tensor.rewriting import fractions as _fraction_rewrites  # noqa: E402,F401
-from theano.tensor.rewriting import sums as _sum_rewrites  # noqa: E402,F401
-from theano.tensor.rewriting import nnet as _nnet_rewrites  # noqa: E402,F401
-from theano.tensor.rewriting import shape as _shape_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import blas as _blas_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import elemwise as _fusion_rewrites  # noqa: E402,F401
+from theano.tensor.rewriting import fractions as _fraction_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import inplace as _inplace_rewrites  # noqa: E402,F401
+from theano.tensor.rewriting import nnet as _nnet_rewrites  # noqa: E402,F401
+from theano.tensor.rewriting import shape as _shape_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import sigmoid as _sigmoid_rewrites  # noqa: E402,F401
+from theano.tensor.rewriting import sums as _sum_rewrites  # noqa: E402,F401

@@ -296,6 +296,7 @@ def io_toposort(inputs_: Iterable[Variable], outputs: Iterable[Variable],
     stop = set(inputs_)
     order: list[Apply] = []
     done: set[Apply] = set()
+    open_nodes: set[Apply] = set()  # expanded, waiting for their predecessors
     # Iterative post-order depth-first search over Apply nodes.
     stack: list[tuple[Apply, bool]] = []
     for out in reversed(list(outputs)):
@@ -306,9 +307,14 @@ def io_toposort(inputs_: Iterable[Variable], outputs: Iterable[Variable],
         if node in done:
             continue
         if expanded:
+            open_nodes.discard(node)
             done.add(node)
             order.append(node)
             continue
+        if node in open_nodes:
+            raise ValueError(f"the graph contains a cycle through {node} (its orderings ask for it to run before "
+                             "a node it depends on)")
+        open_nodes.add(node)
         stack.append((node, True))
         preds = [inp.owner for inp in node.inputs if inp.owner is not None and inp not in stop]
         if orderings:

@@ -31,10 +31,14 @@ def replace_validate(fgraph: FunctionGraph, pairs: Sequence[tuple[Variable, Vari
     """Replace each ``old`` by ``new``; keep the change only if every feature's ``validate``
     accepts the graph. Return whether the change was kept."""
     done = []
+    # The uses moved by each replacement: a revert moves back exactly these (``new`` may have
+    # had uses of its own before, which must stay where they are).
+    moved: list[tuple[Variable, list]] = []
     try:
         for old, new in pairs:
             if old is new or old not in fgraph.variables:
                 continue
+            moved.append((old, list(fgraph.clients[old])))
             fgraph.replace(old, new, reason=reason)
             done.append((old, new))
         for feature in fgraph._features:
@@ -42,8 +46,9 @@ def replace_validate(fgraph: FunctionGraph, pairs: Sequence[tuple[Variable, Vari
             if validate is not None:
                 validate(fgraph)
     except InconsistencyError:
-        for old, new in reversed(done):
-            fgraph.replace(new, old, reason=f"revert {reason}")
+        for old, uses in reversed(moved):
+            for client, i in reversed(uses):
+                fgraph.change_input(client, i, old, reason=f"revert {reason}")
         return False
     if verbose or (verbose is None and theano.config.optimizer_verbose):
         for old, new in done:

@@ -34,6 +34,49 @@ class Feature:
         return {}
 
 
+class Clients:
+    """The uses of one variable: ``(node, i)`` pairs in the order they were added.
+
+    It reads like a list (iteration, ``len``, indexing, equality with a list) but removes a
+    use in constant time: a constant shared by 100,000 nodes loses its uses one by one while
+    they are rewritten, and a list would make that quadratic. Each pair occurs at most once.
+    """
+
+    __slots__ = ("_uses",)
+
+    def __init__(self, uses: Iterable = ()):
+        self._uses: dict = dict.fromkeys(uses)
+
+    def append(self, use) -> None:
+        self._uses[use] = None
+
+    def remove(self, use) -> None:
+        try:
+            del self._uses[use]
+        except KeyError:
+            raise ValueError(f"{use} is not a use of this variable") from None
+
+    def __iter__(self):
+        return iter(self._uses)
+
+    def __len__(self) -> int:
+        return len(self._uses)
+
+    def __contains__(self, use) -> bool:
+        return use in self._uses
+
+    def __getitem__(self, index):
+        return list(self._uses)[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self._uses) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(list(self._uses))
+
+
 class FunctionGraph:
     """The subgraph between ``inputs`` and ``outputs``, with client lists and features.
 
@@ -53,7 +96,7 @@ class FunctionGraph:
         self.outputs: list[Variable] = list(outputs)
         self.apply_nodes: set[Apply] = set()
         self.variables: set[Variable] = set()
-        self.clients: dict[Variable, list] = {}
+        self.clients: dict[Variable, Clients] = {}
         self._features: list[Feature] = []
         self.update_mapping = update_mapping
         self._toposort_cache: list[Apply] | None = None
@@ -74,7 +117,7 @@ class FunctionGraph:
         self.inputs.append(var)
         self._input_set.add(var)
         self.variables.add(var)
-        self.clients.setdefault(var, [])
+        self.clients.setdefault(var, Clients())
 
     def import_var(self, var: Variable, reason: str | None = None) -> None:
         if var in self.variables:
@@ -89,7 +132,7 @@ class FunctionGraph:
                 + get_variable_trace_string(var)
             )
         self.variables.add(var)
-        self.clients.setdefault(var, [])
+        self.clients.setdefault(var, Clients())
 
     def import_node(self, node: Apply, reason: str | None = None) -> None:
         """Add ``node`` and every node it depends on that the graph lacks."""
@@ -107,11 +150,11 @@ class FunctionGraph:
                             "of the function" + get_variable_trace_string(inp)
                         )
                     self.variables.add(inp)
-                    self.clients.setdefault(inp, [])
+                    self.clients.setdefault(inp, Clients())
             self.apply_nodes.add(new)
             for out in new.outputs:
                 self.variables.add(out)
-                self.clients.setdefault(out, [])
+                self.clients.setdefault(out, Clients())
             for i, inp in enumerate(new.inputs):
                 self.clients[inp].append((new, i))
             self._toposort_cache = None

@@ -12,6 +12,7 @@ def compiled_ops(f):
 
 
 # FAST_RUN without fusion and inplace ops, so the tests can read the rewritten ops by name.
+NO_OPT = theano.Mode(optimizer=None)
 UNFUSED = theano.compile.mode.get_mode("FAST_RUN").excluding("fusion", "inplace")
 
 
@@ -65,7 +66,8 @@ def test_dimshuffle_of_dimshuffle_is_one():
     assert [op for op in compiled_ops(f) if op.startswith("DimShuffle")] == ["DimShuffle{0,x,1}"]
 
 
-@pytest.mark.parametrize("exponent, expected", [(2, "sqr"), (0.5, "sqrt"), (-1, "inv"), (3, "mul")])
+@pytest.mark.parametrize("exponent, expected", [(2, "sqr"), (0.5, "sqrt"), (-1, "inv"), (3, "mul"), (10, "mul"),
+                                                (16, "sqr"), (-13, "inv")])
 def test_pow_specialization(exponent, expected):
     x = T.dvector("x")
     f, ref = both([x], x ** exponent)
@@ -224,3 +226,41 @@ def test_softplus_of_1000_is_exactly_1000(dtype):
     f = theano.function([x], T.nnet.softplus(x))
     out = f(np.array([1000.0, -1000.0], dtype=dtype))
     assert out[0] == 1000.0 and out[1] == 0.0
+
+
+def test_integer_power_by_squaring_uses_few_operations():
+    x = T.dvector("x")
+    f, ref = both([x], x ** 10)
+    # x**10 = sqr(x) * sqr(sqr(sqr(x))): three squarings and one product.
+    assert sorted(compiled_ops(f)) == ["mul", "sqr", "sqr", "sqr"]
+    value = np.array([-1.5, 0.5, 2.0, 3.0])
+    np.testing.assert_allclose(f(value), value ** 10, rtol=1e-14)
+    f17 = theano.function([x], x ** 17, mode=UNFUSED)
+    assert compiled_ops(f17) == ["pow"]
+
+
+@pytest.mark.parametrize("build, dtype", [
+    (lambda v: T.sum(v.dimshuffle("x", 0), axis=0), "float64"),
+    (lambda v: T.max(v.dimshuffle("x", 0, "x"), axis=(0, 2)), "float64"),
+    (lambda v: T.prod(v.dimshuffle("x", 0), axis=None), "float64"),
+    (lambda v: T.sum(v.dimshuffle(0, "x"), axis=1), "int8"),
+])
+def test_reduction_over_length_one_axes_drops_them(build, dtype):
+    v = T.vector("v", dtype=dtype)
+    expr = build(v)
+    f = theano.function([v], expr, mode=UNFUSED)
+    ops = compiled_ops(f)
+    reduced_all = expr.type.ndim == 0
+    assert reduced_all or not any(op.startswith(("Sum", "Max", "CAReduce", "Prod")) for op in ops)
+    value = np.array([3, -1, 2], dtype=dtype)
+    reference = theano.function([v], expr, mode=NO_OPT)(value)
+    out = f(value)
+    assert out.dtype == reference.dtype
+    np.testing.assert_array_equal(out, reference)
+
+
+def test_mlp_bias_gradient_has_one_sum():
+    x, b = T.dmatrix("x"), T.dvector("b")
+    cost = T.tanh(x + b).sum()
+    f = theano.function([x, b], T.grad(cost, b), mode=UNFUSED)
+    assert sum(op.startswith("Sum") for op in compiled_ops(f)) == 1

@@ -15,7 +15,7 @@ from theano.compile.pipeline import register_canonicalize, register_specialize, 
 from theano.graph.basic import Constant
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.basic import NotScalarConstantError, get_scalar_constant_value
-from theano.tensor.elemwise import DimShuffle, Elemwise
+from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 
 
 def _is_elemwise(var, scalar_op) -> bool:
@@ -111,6 +111,34 @@ def local_dimshuffle_lift(fgraph, node):
         source = inner.inputs[0]
         return [DimShuffle(source.type.broadcastable, composed)(source)]
     return None
+
+
+# Reductions whose value over one element is that element.
+_SINGLE_ELEMENT_IDENTITY = {scalar.add, scalar.mul, scalar.maximum, scalar.minimum, scalar.and_, scalar.or_}
+
+
+@register_canonicalize
+@node_rewriter([CAReduce])
+def local_reduce_broadcastable(fgraph, node):
+    """A reduction over axes of length 1 drops them instead: sum(x.dimshuffle('x', 0), axis=0) -> x.
+    Over some of its axes only, the reduction keeps the others."""
+    op = node.op
+    if op.scalar_op not in _SINGLE_ELEMENT_IDENTITY:
+        return None
+    (x,) = node.inputs
+    out = node.outputs[0]
+    broadcastable = x.type.broadcastable
+    axes = tuple(range(x.type.ndim)) if op.axis is None else op.axis
+    trivial = [a for a in axes if broadcastable[a]]
+    if not trivial:
+        return None
+    kept_dims = [i for i in range(x.type.ndim) if i not in trivial]
+    squeezed = DimShuffle(broadcastable, kept_dims)(x)
+    remaining = [kept_dims.index(a) for a in axes if a not in trivial]
+    result = op.clone_with_axis(tuple(remaining))(squeezed) if remaining else squeezed
+    if result.type.dtype != out.type.dtype:
+        result = T.cast(result, out.type.dtype)
+    return [_same_type_or_none(out, result)]
 
 
 @register_canonicalize
@@ -211,11 +239,24 @@ def local_log_sigmoid(fgraph, node):
 # Specialize
 # ------------------------------------------------------------------------------------------
 
+def _power_by_squaring(x, n: int):
+    """``x ** n`` for an integer ``n >= 1`` from squarings and multiplications."""
+    result = None
+    square = x
+    while True:
+        if n & 1:
+            result = square if result is None else result * square
+        n >>= 1
+        if not n:
+            return result
+        square = T.sqr(square)
+
+
 @register_specialize
 @node_rewriter([T.pow])
 def local_pow_specialize(fgraph, node):
-    """x**2 -> sqr(x), x**0.5 -> sqrt(x), x**-1 -> inv(x), x**1 -> x, small integer powers by
-    repeated multiplication."""
+    """x**2 -> sqr(x), x**0.5 -> sqrt(x), x**-1 -> inv(x), x**1 -> x, integer powers up to 16
+    by squaring and multiplying (x**10 = sqr(sqr(x) * sqr(sqr(x)))... at most 7 operations)."""
     x, exponent = node.inputs
     value = _constant_value(exponent)
     if value is None:
@@ -232,11 +273,8 @@ def local_pow_specialize(fgraph, node):
         new = T.inv(x)
     elif value == 1:
         new = x
-    elif value == int(value) and 3 <= abs(value) <= 8:
-        n = int(abs(value))
-        new = x
-        for _ in range(n - 1):
-            new = new * x
+    elif value == int(value) and 3 <= abs(value) <= 16:
+        new = _power_by_squaring(x, int(abs(value)))
         if value < 0:
             new = T.inv(new)
     else:

@@ -43,6 +43,31 @@ def _same_type_or_none(old, new):
     return None
 
 
+def fit_to_output(result, out, cancelled=()):
+    """``result`` made to stand for ``out`` exactly (dtype, ndim, broadcastable), or None.
+
+    ``cancelled`` are the variables a rewrite dropped (terms or factors that cancelled): one of
+    them may have decided ``out``'s length along an axis, so it is kept as ``second(var, ...)``
+    until the broadcast pattern matches. A result broadcastable where ``out`` is not cannot be
+    trusted to have ``out``'s length: None then.
+    """
+    if result.type.dtype != out.type.dtype:
+        result = T.cast(result, out.type.dtype)
+    for var in cancelled:
+        if result.type.broadcastable == out.type.broadcastable:
+            break
+        if all(var.type.broadcastable):
+            continue
+        result = T.second(var, result)
+    if result.type.ndim < out.type.ndim:
+        result = T.shape_padleft(result, out.type.ndim - result.type.ndim)
+    if result.type.broadcastable != out.type.broadcastable:
+        if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
+            return None
+        result = T.patternbroadcast(result, out.type.broadcastable)
+    return result
+
+
 # ------------------------------------------------------------------------------------------
 # Constant folding
 # ------------------------------------------------------------------------------------------

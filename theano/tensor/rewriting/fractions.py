@@ -21,7 +21,7 @@ from theano.compile.pipeline import register_canonicalize
 from theano.graph.basic import Constant, equal_computations
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.elemwise import Elemwise
-from theano.tensor.rewriting.basic import _constant_value
+from theano.tensor.rewriting.basic import _constant_value, fit_to_output
 
 _FAMILY = {scalar.mul, scalar.true_div, scalar.inv, scalar.neg}
 
@@ -173,19 +173,9 @@ def local_fraction_canonizer(fgraph, node):
             result = -result
         elif coefficient != 1.0:
             result = _coefficient(coefficient, out) * result
-    if result.type.dtype != out.type.dtype:
-        result = T.cast(result, out.type.dtype)
-    # A cancelled factor may have decided the output's shape: keep that shape.
-    for var in cancelled:
-        if result.type.broadcastable == out.type.broadcastable:
-            break
-        result = T.second(var, result)
-    if result.type.ndim < out.type.ndim:
-        result = T.shape_padleft(result, out.type.ndim - result.type.ndim)
-    if result.type.broadcastable != out.type.broadcastable:
-        if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
-            return None
-        result = T.patternbroadcast(result, out.type.broadcastable)
+    result = fit_to_output(result, out, cancelled)
+    if result is None:
+        return None
     leaves = list(numerator) + list(denominator) + cancelled
     if equal_computations([result], [out], leaves, leaves):
         return None  # already in canonical form

@@ -24,7 +24,9 @@ from theano.compile.pipeline import register_stabilize
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.nnet.sigm import sigmoid
-from theano.tensor.rewriting.basic import _constant_value, _is_elemwise
+from theano.tensor.rewriting.basic import _constant_value, _is_elemwise, fit_to_output
+from theano.tensor.rewriting.fractions import _product
+from theano.tensor.rewriting.nnet import _one_plus_exp_argument
 
 
 def _scalar_op(var):
@@ -45,17 +47,6 @@ def _negated(var):
             return T.add(a.owner.inputs[0], b)
         return T.sub(b, a)
     return T.neg(var)
-
-
-def _exp_in_one_plus_exp(var):
-    """``t`` if ``var`` is ``1 + exp(t)`` (either order), else None."""
-    if _scalar_op(var) != scalar.add or len(var.owner.inputs) != 2:
-        return None
-    a, b = var.owner.inputs
-    for one, other in ((a, b), (b, a)):
-        if _constant_value(one) == 1 and _is_elemwise(other, scalar.exp):
-            return other.owner.inputs[0]
-    return None
 
 
 def _linear_terms(var, depth: int = 4) -> Counter:
@@ -87,28 +78,14 @@ def _are_negations(a, b) -> bool:
     return bool(terms_a) and terms_a == Counter({v: -c for v, c in terms_b.items()})
 
 
-def _fit(result, out):
-    """``result`` in the exact type of ``out``, or None when that is not possible."""
-    if result.type.dtype != out.type.dtype:
-        return None
-    if result.type.ndim < out.type.ndim:
-        result = T.shape_padleft(result, out.type.ndim - result.type.ndim)
-    if result.type.broadcastable != out.type.broadcastable:
-        if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
-            result = T.patternbroadcast(result, out.type.broadcastable)
-        else:
-            return None
-    return result if result.type == out.type else None
-
-
 @register_stabilize
 @node_rewriter([T.inv])
 def local_inv_1_plus_exp(fgraph, node):
     """1 / (1 + exp(t)) -> sigmoid(-t)."""
-    t = _exp_in_one_plus_exp(node.inputs[0])
+    t = _one_plus_exp_argument(node.inputs[0])
     if t is None:
         return None
-    result = _fit(sigmoid(_negated(t)), node.outputs[0])
+    result = fit_to_output(sigmoid(_negated(t)), node.outputs[0])
     return [result] if result is not None else None
 
 
@@ -119,7 +96,7 @@ def local_1msigmoid(fgraph, node):
     one, sig = node.inputs
     if _constant_value(one) != 1 or not _is_elemwise(sig, scalar.sigmoid):
         return None
-    result = _fit(sigmoid(_negated(sig.owner.inputs[0])), node.outputs[0])
+    result = fit_to_output(sigmoid(_negated(sig.owner.inputs[0])), node.outputs[0])
     return [result] if result is not None else None
 
 
@@ -156,17 +133,6 @@ def _factors(root):
     return numerator, denominator, sign
 
 
-def _key(var) -> int:
-    return int(var.auto_name.rsplit("_", 1)[1])
-
-
-def _product(factors: Counter):
-    terms = [var for var, count in sorted(factors.items(), key=lambda item: _key(item[0])) for _ in range(count)]
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else T.mul(*terms)
-
-
 @register_stabilize
 @node_rewriter([T.mul, T.true_div])
 def local_sigmoid_in_product(fgraph, node):
@@ -183,7 +149,7 @@ def local_sigmoid_in_product(fgraph, node):
     changed = False
     # 1 / (1 + exp(t))  ->  sigmoid(-t) in the numerator.
     for var in list(denominator):
-        t = _exp_in_one_plus_exp(var)
+        t = _one_plus_exp_argument(var)
         if t is not None:
             numerator[sigmoid(_negated(t))] += denominator.pop(var)
             changed = True
@@ -208,7 +174,5 @@ def local_sigmoid_in_product(fgraph, node):
     result = top if bottom is None else top / bottom
     if sign < 0:
         result = -result
-    if result.type.dtype != out.type.dtype:
-        result = T.cast(result, out.type.dtype)
-    result = _fit(result, out)
+    result = fit_to_output(result, out)
     return [result] if result is not None else None

@@ -25,7 +25,7 @@ from theano.compile.pipeline import register_canonicalize
 from theano.graph.basic import Variable
 from theano.graph.rewriting.basic import node_rewriter
 from theano.tensor.elemwise import Elemwise
-from theano.tensor.rewriting.basic import _constant_value
+from theano.tensor.rewriting.basic import _constant_value, fit_to_output
 from theano.tensor.rewriting.fractions import _order_key
 
 _FAMILY = {scalar.add, scalar.sub, scalar.neg}
@@ -192,19 +192,5 @@ def local_sum_canonizer(fgraph, node):
         result = T.neg(bottom)
     else:
         result = T.sub(top, bottom)
-    if result.type.dtype != out.type.dtype:
-        result = T.cast(result, out.type.dtype)
-    # A cancelled term may have decided the output's shape: keep that shape.
-    for var in cancelled:
-        if result.type.broadcastable == out.type.broadcastable:
-            break
-        if all(vb for vb in var.type.broadcastable):
-            continue
-        result = T.second(var, result)
-    if result.type.ndim < out.type.ndim:
-        result = T.shape_padleft(result, out.type.ndim - result.type.ndim)
-    if result.type.broadcastable != out.type.broadcastable:
-        if any(rb and not ob for rb, ob in zip(result.type.broadcastable, out.type.broadcastable)):
-            return None
-        result = T.patternbroadcast(result, out.type.broadcastable)
-    return [result]
+    result = fit_to_output(result, out, cancelled)
+    return [result] if result is not None else None

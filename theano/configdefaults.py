@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 
 from theano.configparser import (
@@ -33,6 +34,21 @@ def _compiledir_format() -> str:
     impl = sys.implementation.name
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return f"compiledir_{platform.system()}-{platform.machine()}-{impl}{version}"
+
+
+def _default_compiledir(cfg: TheanoConfigParser) -> str:
+    env = os.environ.get("THEANO_COMPILEDIR")
+    if env:
+        return env
+    return os.path.join(cfg.base_compiledir, cfg.compiledir_format)
+
+
+def _default_cxx() -> str:
+    """``gcc`` if it is on PATH, else ``cc``, else '' (no compiler: the Python backend)."""
+    for name in ("gcc", "cc"):
+        if shutil.which(name):
+            return name
+    return ""
 
 
 def _device(value: str) -> str:
@@ -69,8 +85,10 @@ def _declare(cfg: TheanoConfigParser) -> None:
     add("compiledir_format", "Name of the per-platform cache folder",
         ConfigParam(_compiledir_format, str))
     add("compiledir", "The compile cache folder",
-        ConfigParam(lambda: os.path.join(cfg.base_compiledir, cfg.compiledir_format), str))
-    add("cxx", "The C compiler (empty: none, use the Python backend)", StrParam("gcc"))
+        ConfigParam(lambda: _default_compiledir(cfg), str))
+    add("compiledir_max_mb", "Size bound of the compile cache in MiB (least recently used entries go first)",
+        IntParam(1024, low=1))
+    add("cxx", "The C compiler (empty: none, use the Python backend)", ConfigParam(_default_cxx, str))
     add("openmp", "Use OpenMP in generated C", BoolParam(False))
     add("openmp_elemwise_minsize", "Smallest elementwise loop run with OpenMP",
         IntParam(200000, low=0))

@@ -369,3 +369,18 @@ def test_debug_mode_catches_undeclared_view_and_destroy():
         function([x], SneakyDestroy()(x * 1), mode=DebugMode())(np.ones(2))
     f = function([x], T.exp(x).sum(), mode="DebugMode")
     np.testing.assert_allclose(f(np.zeros(3)), 3.0)
+
+
+def test_compiled_function_pickles_with_its_shared_variables():
+    import pickle
+
+    x, s = T.dvector("x"), T.dscalar("s")
+    w = theano.shared(np.ones(3), name="w")
+    f = theano.function([x, theano.In(s, value=2.0)], (x * w).sum() * s, updates=[(w, w + 1)], name="f")
+    f(np.ones(3))
+    g, w_copy = pickle.loads(pickle.dumps([f, w]))
+    assert g.name == "f" and w_copy is not w
+    np.testing.assert_allclose(g(np.ones(3)), 12.0)  # the copy starts from w's value when pickled
+    np.testing.assert_allclose(w_copy.get_value(), [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(w.get_value(), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(g(np.ones(3), 1.0), 9.0)

@@ -270,6 +270,16 @@ class Function:
         fn.trust_input = self.trust_input
         return fn
 
+    def __reduce__(self):
+        """Pickle the symbolic graph and the mode; unpickling compiles the function again (its
+        shared variables come back as copies, shared by everything pickled with them)."""
+        maker = self.maker
+        options = {"accept_inplace": maker.accept_inplace, "name": self.name, "output_keys": maker.output_keys,
+                   "unpack_single": maker.unpack_single, "return_none": maker.return_none,
+                   "n_updates": len(maker.all_outputs) - len(maker.outputs), "on_unused_input": "ignore"}
+        originals = (maker.original_inputs, maker.original_outputs, maker.original_updates)
+        return _unpickle_function, (maker.inputs, maker.all_outputs, maker.mode, options, self.trust_input, originals)
+
     def __str__(self):
         return f"<theano.compile.function_module.Function {self.name or ''}>"
 
@@ -277,6 +287,14 @@ class Function:
 
 
 _MISSING = object()
+
+
+def _unpickle_function(inputs, outputs, mode, options: dict, trust_input: bool, originals: tuple) -> Function:
+    maker = FunctionMaker(inputs, outputs, mode, **options)
+    maker.original_inputs, maker.original_outputs, maker.original_updates = originals
+    fn = maker.create()
+    fn.trust_input = trust_input
+    return fn
 
 
 class _FunctionValues:

@@ -153,6 +153,15 @@ def test_rewritten_graph_keeps_user_trace_for_errors():
         f(np.ones(2), np.ones(3))
 
 
+def test_fused_graph_keeps_user_trace_for_errors():
+    x, y = T.dmatrices("x", "y")
+    z = T.exp(x) * 2 + y  # the fused failing expression
+    f = theano.function([x, y], z)
+    assert any("Composite" in str(node.op) for node in f.maker.fgraph.toposort())
+    with pytest.raises(ValueError, match="the fused failing expression"):
+        f(np.ones((2, 3)), np.ones((3, 2)))
+
+
 def test_equal_computations_after_rewrite():
     x = T.dvector("x")
     fg = FunctionGraph([x], [T.neg(T.neg(T.exp(x)))], clone=False)

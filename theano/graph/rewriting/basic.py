@@ -39,6 +39,7 @@ def replace_validate(fgraph: FunctionGraph, pairs: Sequence[tuple[Variable, Vari
             if old is new or old not in fgraph.variables:
                 continue
             moved.append((old, list(fgraph.clients[old])))
+            _copy_trace(old, new)
             fgraph.replace(old, new, reason=reason)
             done.append((old, new))
         for feature in fgraph._features:
@@ -248,7 +249,6 @@ def apply_node_rewriter(fgraph: FunctionGraph, rewriter: NodeRewriter, node: App
             if converted is None:
                 raise TypeError(f"rewrite {rewriter} replaced {old} ({old.type}) by {new} of another type {new.type}")
             new = converted
-        _copy_trace(old, new)
         checked.append((old, new))
     return replace_validate(fgraph, checked, reason=str(rewriter))
 

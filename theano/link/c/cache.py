@@ -12,6 +12,7 @@ Concurrency, without any global lock:
 - a per-key ``fcntl.flock`` on ``<root>/locks/<key>.lock`` makes processes that want the SAME new
   key wait for the one compiling it instead of compiling it again; different keys build in
   parallel. The kernel drops the lock of a process that dies, so a stale lock file blocks nothing;
+- the source of a module the compiler rejects is kept in ``<root>/failed/``;
 - an entry whose ``.so`` does not match the sha256 in its metadata is deleted and rebuilt;
 - entries are deleted by first renaming them to a ``tmp-*`` name, so no reader sees half an entry;
 - after each publish, least recently used entries are deleted while the total size exceeds
@@ -60,6 +61,7 @@ __all__ = [
 META_NAME = "meta.json"
 TMP_PREFIX = "tmp-"
 LOCK_DIR = "locks"
+FAILED_DIR = "failed"
 # A build directory older than this is left over by a dead process and may be deleted.
 STALE_BUILD_SECONDS = 3600.0
 
@@ -213,8 +215,9 @@ def _build_and_publish(root: str, key: str, inputs: dict[str, str], source: str,
         try:
             compiler.build_shared_object(source_path, so_path, inputs["compiler"])
         except compiler.CompileError as exc:
-            kept = _keep_failed_source(source, module_name)
+            kept = _keep_failed_source(root, key, source, module_name)
             exc.source_path = kept
+            exc.stderr = exc.stderr.replace(source_path, kept)
             exc.args = (str(exc.args[0]).replace(source_path, kept),)
             raise
         now = time.time()
@@ -239,10 +242,11 @@ def _build_and_publish(root: str, key: str, inputs: dict[str, str], source: str,
             shutil.rmtree(build_dir, ignore_errors=True)
 
 
-def _keep_failed_source(source: str, module_name: str) -> str:
-    """Keep the source a compiler rejected in a fresh temporary directory, for the user to read."""
-    keep_dir = tempfile.mkdtemp(prefix=f"theano-failed-{module_name}-")
-    path = os.path.join(keep_dir, f"{module_name}.c")
+def _keep_failed_source(root: str, key: str, source: str, module_name: str) -> str:
+    """Keep the source a compiler rejected in ``<root>/failed/``, for a person to read."""
+    keep_dir = os.path.join(root, FAILED_DIR)
+    os.makedirs(keep_dir, mode=0o700, exist_ok=True)
+    path = os.path.join(keep_dir, f"{module_name}-{key[:16]}.c")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(source)
     return path
@@ -313,7 +317,9 @@ def entries(root: str | None = None) -> list[CacheEntry]:
         return []
     found = []
     for item in os.scandir(root):
-        if item.name.startswith(TMP_PREFIX) or item.name == LOCK_DIR or not item.is_dir(follow_symlinks=False):
+        if item.name.startswith(TMP_PREFIX) or item.name in (LOCK_DIR, FAILED_DIR):
+            continue
+        if not item.is_dir(follow_symlinks=False):
             continue
         meta = _read_meta(item.path) or {}
         with contextlib.suppress(OSError):

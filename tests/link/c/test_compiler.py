@@ -91,3 +91,11 @@ def test_openmp_module_compiles(cache_dir):
     with theano.change_flags(openmp=True):
         module = compile_module(add_module_source("add_openmp"), "add_openmp")
     assert module.add(1.0, 2.0) == 3.0
+
+
+@pytest.mark.parametrize("on_path, expected", [({"gcc", "cc"}, "gcc"), ({"cc"}, "cc"), (set(), "")])
+def test_default_cxx_prefers_gcc_then_cc_then_none(monkeypatch, on_path, expected):
+    from theano import configdefaults
+
+    monkeypatch.setattr(configdefaults.shutil, "which", lambda name: f"/usr/bin/{name}" if name in on_path else None)
+    assert configdefaults._default_cxx() == expected

@@ -107,7 +107,8 @@ def key_inputs(source: str, module_name: str) -> dict[str, str]:
         "abi": f"{sys.implementation.cache_tag} {sys.abiflags} {sysconfig.get_config_var('EXT_SUFFIX')}",
         "numpy": np.__version__,
         "cpu": compiler.cpu_model(),
-        "platform": platform.platform(),
+        # not platform.platform(): it names the kernel, and a kernel update changes no compiled code
+        "platform": f"{sys.platform} {platform.machine()} {' '.join(platform.libc_ver())}",
         "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
     }
 

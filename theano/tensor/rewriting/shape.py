@@ -417,14 +417,8 @@ def local_useless_alloc(fgraph, node):
             if value_length is None or int(value_length) != 1:
                 return None
             continue
-        if feature is not None:
-            if not feature.same_axis_length(value, i, length):
-                return None
-        else:
-            stripped = _strip_int_casts(length)
-            if not (stripped.owner is not None and isinstance(stripped.owner.op, Shape_i)
-                    and stripped.owner.op.i == i and stripped.owner.inputs[0] is value):
-                return None
+        if not _has_axis_length(feature, value, i, length):
+            return None
     return [_same_type_or_none(out, value)]
 
 
@@ -465,17 +459,19 @@ def local_alloc_under_elemwise(fgraph, node):
 def _same_lengths(feature, var, shape, broadcastable) -> bool:
     """Whether ``var`` is known to have length ``shape[d]`` on every non-broadcastable axis ``d``."""
     for axis, (length, flag) in enumerate(zip(shape, broadcastable)):
-        if flag:
-            continue
-        if feature is not None:
-            if not feature.same_axis_length(var, axis, length):
-                return False
-        else:
-            stripped = _strip_int_casts(length)
-            if not (stripped.owner is not None and isinstance(stripped.owner.op, Shape_i)
-                    and stripped.owner.op.i == axis and stripped.owner.inputs[0] is var):
-                return False
+        if not flag and not _has_axis_length(feature, var, axis, length):
+            return False
     return True
+
+
+def _has_axis_length(feature, var, axis: int, length) -> bool:
+    """Whether ``var``'s length along ``axis`` is known to be ``length`` (through the
+    ShapeFeature, or without it when ``length`` is literally ``var.shape[axis]``)."""
+    if feature is not None:
+        return feature.same_axis_length(var, axis, length)
+    stripped = _strip_int_casts(length)
+    return (stripped.owner is not None and isinstance(stripped.owner.op, Shape_i)
+            and stripped.owner.op.i == axis and stripped.owner.inputs[0] is var)
 
 
 @register_canonicalize

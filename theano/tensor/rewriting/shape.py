@@ -334,13 +334,7 @@ def _constant_index(node) -> int | None:
     if len(node.op.idx_list) != 1:
         return None
     (entry,) = get_idx_list(node.inputs, node.op.idx_list)
-    if isinstance(entry, (int, np.integer)):
-        return int(entry)
-    if isinstance(entry, Variable):
-        value = _constant_value(entry)
-        if value is not None and np.ndim(value) == 0:
-            return int(value)
-    return None
+    return _index_value(entry)
 
 
 @register_canonicalize

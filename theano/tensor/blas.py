@@ -338,16 +338,9 @@ class Dot22(Op):
         return [dot(gz, y.T), dot(x.T, gz)]
 
     def R_op(self, inputs, eval_points):
-        x, y = inputs
-        ex, ey = eval_points
-        terms = []
-        if ex is not None:
-            terms.append(self(ex, y))
-        if ey is not None:
-            terms.append(self(x, ey))
-        if not terms:
-            return [None]
-        return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
+        from theano.tensor.products import _bilinear_r_op
+
+        return [_bilinear_r_op(self, inputs, eval_points)]
 
     def __str__(self):
         return "Dot22"

@@ -101,8 +101,9 @@ def local_1msigmoid(fgraph, node):
 
 
 def _factors(root):
-    """Numerator and denominator factors of a product/quotient tree, a sign, and whether a
-    factor was expanded from a power. ``sqr(u)`` counts as ``u`` twice; ``neg`` flips the sign."""
+    """Numerator and denominator factors of a product/quotient tree, and its sign.
+    ``sqr(u)`` counts as ``u`` twice; ``neg`` flips the sign. Unlike the fraction canonizer,
+    shared subtrees are expanded too (the gradient of ``1/(1+exp(t))`` reuses that value)."""
     numerator: Counter = Counter()
     denominator: Counter = Counter()
     sign = 1

@@ -24,6 +24,7 @@ Within one process, loaded modules are kept in a dict by (root, key).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import fcntl
 import hashlib
@@ -176,7 +177,13 @@ def _key_lock(root: str, key: str) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _load_entry(entry_dir: str, key: str) -> types.ModuleType | None:
+def _load(so_path: str, module_name: str, kind: str):
+    if kind == "library":
+        return ctypes.CDLL(so_path)
+    return compiler.load_module(so_path, module_name)
+
+
+def _load_entry(entry_dir: str, key: str, kind: str = "module"):
     """Load a published entry after checking its ``.so``; None when absent, corrupt entries deleted."""
     if not os.path.isdir(entry_dir):
         return None
@@ -195,8 +202,8 @@ def _load_entry(entry_dir: str, key: str) -> types.ModuleType | None:
         _remove_dir(entry_dir)
         return None
     try:
-        module = compiler.load_module(so_path, meta["module_name"])
-    except ImportError as exc:
+        module = _load(so_path, meta["module_name"], kind)
+    except (ImportError, OSError) as exc:
         warnings.warn(f"theano compile cache: entry {key[:16]} at {entry_dir} does not load ({exc}); "
                       "deleting and rebuilding it", RuntimeWarning, stacklevel=3)
         _remove_dir(entry_dir)
@@ -253,8 +260,11 @@ def _keep_failed_source(root: str, key: str, source: str, module_name: str) -> s
     return path
 
 
-def get_module(source: str, module_name: str) -> types.ModuleType:
+def get_module(source: str, module_name: str, kind: str = "module"):
     """The loaded module for ``source``: from this process's dict, the cache directory, or the compiler.
+
+    ``kind`` is ``"module"`` for a CPython extension module (loaded by importlib) or ``"library"``
+    for a plain shared object such as a kernel (loaded by ``ctypes.CDLL``; the result is the CDLL).
 
     Raises
     ------
@@ -263,11 +273,12 @@ def get_module(source: str, module_name: str) -> types.ModuleType:
     CompileError
         When the compiler rejects the source.
     """
-    fast_key = (config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, module_name, source)
+    fast_key = (config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, module_name, kind, source)
     loaded = _loaded_by_source.get(fast_key)
     if loaded is not None:
         return loaded
     inputs = key_inputs(source, module_name)
+    inputs["kind"] = kind
     key = _key_of(inputs)
     root = os.path.abspath(os.path.expanduser(config.compiledir))
     loaded = _loaded.get((root, key))
@@ -276,16 +287,16 @@ def get_module(source: str, module_name: str) -> types.ModuleType:
         return loaded
     root = cache_root()
     entry_dir = os.path.join(root, key)
-    module = _load_entry(entry_dir, key)
+    module = _load_entry(entry_dir, key, kind)
     if module is None:
         with _key_lock(root, key):
             # another process may have published it while we waited for the lock
-            module = _load_entry(entry_dir, key)
+            module = _load_entry(entry_dir, key, kind)
             if module is None:
                 _build_and_publish(root, key, inputs, source, module_name)
         if module is None:
             evict(keep=key)
-            module = _load_entry(entry_dir, key)
+            module = _load_entry(entry_dir, key, kind)
         if module is None:
             raise RuntimeError(f"theano compile cache: the module just built at {entry_dir} could not be loaded")
     _loaded[(root, key)] = module

@@ -122,6 +122,14 @@ def cpu_model() -> str:
     return f"{platform.machine()} {platform.processor()}"
 
 
+def parallel_jobs() -> int:
+    """How many compilers may run at once: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 # -- flags -------------------------------------------------------------------------------
 
 
@@ -138,10 +146,12 @@ def _include_dirs() -> list[str]:
 def compile_flags() -> list[str]:
     """Flags for compiling one extension module (without the input and output files).
 
-    ``-O3 -march=native`` and nothing that changes floating-point semantics (no ``-ffast-math``:
-    it breaks NaN checks); ``-fopenmp`` when ``config.openmp``; then ``config.gcc.cxxflags``.
+    ``-O3 -march=native`` and nothing that changes floating-point results (no ``-ffast-math``:
+    it breaks NaN checks). ``-fno-math-errno`` only tells the compiler that math functions need
+    not set ``errno``, which lets it call glibc's vector versions (libmvec) in loops.
+    ``-fopenmp`` when ``config.openmp``; then ``config.gcc.cxxflags``.
     """
-    flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden"]
+    flags = ["-O3", "-march=native", "-fno-math-errno", "-fPIC", "-shared", "-fvisibility=hidden"]
     flags += [f"-I{directory}" for directory in _include_dirs()]
     if config.openmp:
         flags.append("-fopenmp")

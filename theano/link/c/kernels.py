@@ -1,0 +1,120 @@
+"""The registry of kernel generators, and the compilation of kernels through the cache.
+
+A generator is a function ``gen(node) -> Kernel | None`` registered for an Op class with
+:func:`register_kernel`; it returns None when it does not handle the node's types (the node
+then runs its Python ``perform``). A kernel's source is C without the interface header, which
+:func:`compile_kernels` prepends (with the libmvec declarations) before compiling.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from theano.graph.basic import Apply
+from theano.link.c import compiler
+from theano.link.c.cache import get_module
+from theano.link.c.runtime import header, mvec_declarations
+
+__all__ = ["Kernel", "compile_kernels", "kernel_for", "register_kernel"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Kernel:
+    """Generated C for one node.
+
+    Attributes
+    ----------
+    name : str
+        The C function the source defines (``TH_EXPORT int name(th_ctx *ctx)``).
+    source : str
+        The C code, without the interface header.
+    """
+
+    name: str
+    source: str
+
+    def full_source(self) -> str:
+        return header() + mvec_declarations() + self.source
+
+
+_GENERATORS: dict[type, Callable[[Apply], Kernel | None]] = {}
+
+
+def register_kernel(*op_classes: type):
+    """Decorator: ``gen(node)`` makes the kernels of nodes whose op is one of ``op_classes``
+    (or a subclass; the most specific registration wins)."""
+
+    def decorate(gen):
+        for cls in op_classes:
+            _GENERATORS[cls] = gen
+        return gen
+
+    return decorate
+
+
+def _load_generators() -> None:
+    # the modules defining generators register them when imported
+    import importlib
+
+    for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c"):
+        try:
+            importlib.import_module(f"theano.link.c.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"theano.link.c.{name}":
+                raise
+
+
+_loaded = False
+
+
+def kernel_for(node: Apply) -> Kernel | None:
+    """The kernel of ``node``, or None when it has none (it then runs in Python)."""
+    global _loaded
+    if not _loaded:
+        _load_generators()
+        _loaded = True
+    for cls in type(node.op).__mro__:
+        gen = _GENERATORS.get(cls)
+        if gen is not None:
+            return gen(node)
+    return None
+
+
+def symbol_name(prefix: str, source: str) -> str:
+    """A C identifier unique to ``source`` (kernels with equal sources share one compiled object)."""
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return f"{prefix}_{digest}"
+
+
+_addresses: dict[tuple, int] = {}
+_libraries: list = []
+
+
+def _compile_one(kernel: Kernel) -> int:
+    library = get_module(kernel.full_source(), kernel.name, kind="library")
+    _libraries.append(library)  # keep it loaded for the life of the process
+    return ctypes.cast(getattr(library, kernel.name), ctypes.c_void_p).value
+
+
+def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -> list[int]:
+    """The address of each kernel's entry point, compiling the new ones in parallel (one gcc each)."""
+    from theano.configdefaults import config
+
+    keys = [(config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, k.name, k.source) for k in kernels]
+    missing = {}
+    for key, kernel in zip(keys, kernels):
+        if key not in _addresses and key not in missing:
+            missing[key] = kernel
+    if len(missing) == 1:
+        ((key, kernel),) = missing.items()
+        _addresses[key] = _compile_one(kernel)
+    elif missing:
+        workers = max_workers or max(1, min(len(missing), compiler.parallel_jobs()))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for key, address in zip(missing, pool.map(_compile_one, missing.values())):
+                _addresses[key] = address
+    return [_addresses[key] for key in keys]

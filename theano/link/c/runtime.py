@@ -1,0 +1,87 @@
+"""The C runtime module: compiled once per machine from ``runtime.c``, kept in the compile cache.
+
+It provides :class:`Program` (a compiled function's steps and its C call path) and holds the
+BLAS routines that kernels call, read from SciPy's ``cython_blas`` capsules.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+
+from theano.link.c import compiler
+from theano.link.c.cache import get_module
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+MODULE_NAME = "theano_runtime"
+BLAS_NAMES = ("sgemm", "dgemm", "sgemv", "dgemv", "sger", "dger", "sdot", "ddot")
+
+# glibc's vector math (libmvec) has these since 2.22 (the first five) and 2.35 (the rest).
+_MVEC_2_22 = ("exp", "log", "sin", "cos", "pow")
+_MVEC_2_35 = ("acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "cbrt", "cosh", "erf", "erfc", "exp10",
+              "exp2", "expm1", "hypot", "log10", "log1p", "log2", "sinh", "tan", "tanh")
+_BINARY = {"pow", "atan2", "hypot"}
+
+
+@functools.cache
+def header() -> str:
+    """The kernel interface (``th_kernel.h``), pasted at the top of every kernel's source."""
+    with open(os.path.join(_HERE, "th_kernel.h"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _glibc_version() -> tuple[int, int]:
+    name, version = platform.libc_ver()
+    if name != "glibc" or not version:
+        return (0, 0)
+    major, _, minor = version.partition(".")
+    try:
+        return int(major), int(minor.split(".")[0])
+    except ValueError:
+        return (0, 0)
+
+
+@functools.cache
+def mvec_declarations() -> str:
+    """Declarations that let gcc call libmvec's vector versions of math functions in loops.
+
+    Empty when libmvec cannot be linked (the loops then call the scalar functions).
+    """
+    try:
+        if not compiler.have_libmvec(compiler.compiler_path()):
+            return ""
+    except compiler.MissingCompilerError:
+        return ""
+    version = _glibc_version()
+    names = list(_MVEC_2_22) if version >= (2, 22) else []
+    if version >= (2, 35):
+        names += _MVEC_2_35
+    lines = ["/* vector versions from glibc's libmvec */"]
+    for name in names:
+        args_d = "double, double" if name in _BINARY else "double"
+        args_f = "float, float" if name in _BINARY else "float"
+        lines.append(f'__attribute__((simd("notinbranch"))) double {name}({args_d});')
+        lines.append(f'__attribute__((simd("notinbranch"))) float {name}f({args_f});')
+    return "\n".join(lines) + "\n"
+
+
+@functools.cache
+def runtime_module():
+    """The compiled runtime module (built on first use, then loaded from the cache)."""
+    with open(os.path.join(_HERE, "runtime.c"), encoding="utf-8") as handle:
+        body = handle.read()
+    source = (f'#define TH_MODULE_NAME_STR "{MODULE_NAME}"\n#define TH_MODULE_INIT PyInit_{MODULE_NAME}\n'
+              + header() + body)
+    module = get_module(source, MODULE_NAME)
+    module.set_blas(_blas_capsules())
+    return module
+
+
+def _blas_capsules() -> tuple:
+    try:
+        from scipy.linalg import cython_blas
+    except ImportError:
+        return (None,) * len(BLAS_NAMES)
+    table = cython_blas.__pyx_capi__
+    return tuple(table.get(name) for name in BLAS_NAMES)

@@ -1,0 +1,81 @@
+/* The interface between theano's C runtime and the kernels it calls.
+ *
+ * A kernel is generated C that includes no Python or NumPy header: it sees arrays as
+ * th_array (data pointer, shape, strides in bytes) and asks the runtime, through the
+ * function pointers of th_ctx, for its outputs' memory. One kernel computes one node of a
+ * graph; its source is pasted after this header and compiled into its own shared object.
+ *
+ *     int <name>(th_ctx *ctx)   returns 0, or -1 after ctx->set_error(...)
+ */
+#ifndef TH_KERNEL_H
+#define TH_KERNEL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+typedef int64_t th_int;
+
+/* A kernel's entry point (the shared object hides every other symbol). */
+#define TH_EXPORT __attribute__((visibility("default")))
+
+typedef struct {
+    char *data;
+    th_int *dims;
+    th_int *strides; /* in bytes */
+    int nd;
+    int typenum;     /* NumPy's type number */
+} th_array;
+
+enum { TH_VALUE_ERROR = 0, TH_INDEX_ERROR = 1, TH_TYPE_ERROR = 2, TH_MEMORY_ERROR = 3,
+       TH_RUNTIME_ERROR = 4, TH_ZERO_DIVISION_ERROR = 5 };
+
+/* Where BLAS routines sit in th_ctx.blas (Fortran calling convention, from SciPy). */
+enum { TH_SGEMM = 0, TH_DGEMM = 1, TH_SGEMV = 2, TH_DGEMV = 3, TH_SGER = 4, TH_DGER = 5,
+       TH_SDOT = 6, TH_DDOT = 7, TH_N_BLAS = 8 };
+
+typedef struct th_ctx th_ctx;
+struct th_ctx {
+    th_array *inputs;
+    th_array *outputs;
+    int n_inputs;
+    int n_outputs;
+    /* Give output i a C-contiguous buffer of the given shape. When the op overwrites an input
+     * for this output (its destroy map), that input is the output, after a shape check.
+     * A buffer left from the previous call is reused when nothing else holds it. */
+    int (*alloc_output)(th_ctx *ctx, int i, int nd, const th_int *dims);
+    /* Make output i a view of input j: shape, strides and a byte offset from j's data. */
+    int (*view_output)(th_ctx *ctx, int i, int j, int nd, const th_int *dims, const th_int *strides,
+                       th_int offset);
+    /* Scratch memory, freed by the runtime after the kernel returns; NULL on failure. */
+    void *(*scratch)(th_ctx *ctx, size_t nbytes);
+    /* Record an error (kind from the enum above); the kernel then returns -1. */
+    void (*set_error)(th_ctx *ctx, int kind, const char *message);
+    void *const *blas;  /* TH_N_BLAS routine pointers, NULL where SciPy has none */
+    int n_threads;      /* config.openmp's thread count (1 without OpenMP) */
+    th_int omp_min_size;  /* loops smaller than this stay on one thread */
+    void *runtime;      /* the runtime's own data */
+};
+
+/* Number of elements of an array. */
+static inline th_int th_size(const th_array *a) {
+    th_int n = 1;
+    for (int d = 0; d < a->nd; d++) n *= a->dims[d];
+    return n;
+}
+
+/* Whether an array is C-contiguous for an element of `itemsize` bytes. */
+static inline int th_c_contiguous(const th_array *a, th_int itemsize) {
+    th_int expected = itemsize;
+    for (int d = a->nd - 1; d >= 0; d--) {
+        if (a->dims[d] != 1 && a->strides[d] != expected) return 0;
+        expected *= a->dims[d];
+    }
+    return 1;
+}
+
+#define TH_FAIL(ctx, kind, message) do { (ctx)->set_error((ctx), (kind), (message)); return -1; } while (0)
+
+#endif

@@ -107,7 +107,7 @@ class Function:
         self.fn = vm
         self.name = name
         self.profile = profile
-        self.trust_input = False
+        self._trust_input = False
         self.unpack_single = unpack_single
         self.return_none = return_none
         self.output_keys = output_keys
@@ -131,9 +131,58 @@ class Function:
         self.container = self.value
         # input cells whose memory the graph overwrites (mutable inputs, updated shared variables)
         self._destroyed = list(getattr(maker, "destroyed_input_indices", ()))
+        self._fast = self._c_call_path()
 
     # -- calling -------------------------------------------------------------------------
+    def _c_call_path(self):
+        """The C runtime's call path (``Program.call``) when this function can use it, else None:
+        it checks the arguments, runs the program, applies updates and returns the outputs."""
+        from theano.link.c.linker import CVM
+
+        vm = self.fn
+        if not isinstance(vm, CVM) or self.output_keys is not None or self.return_none or self.profile is not None:
+            return None
+        import numpy as np
+
+        arg_cells, typenums, ndims, masks, filters = [], [], [], [], []
+        for cell, filt, strict, allow_downcast, label, vtype in self._filters:
+            arg_cells.append(vm.cell_index(cell))
+            dtype = getattr(vtype, "dtype", None)
+            ndim = getattr(vtype, "ndim", None)
+            is_tensor = type(getattr(vtype, "broadcastable", None)) is tuple and dtype is not None
+            typenums.append(np.dtype(dtype).num if is_tensor else -1)
+            ndims.append(ndim if is_tensor else -1)
+            masks.append(sum(1 << d for d, b in enumerate(vtype.broadcastable) if b) if is_tensor else 0)
+            filters.append(_argument_filter(filt, strict, allow_downcast, f"input {label} of {self._label()}"))
+        ret_cells = [vm.cell_index(c) for c in self._output_cells[: self._n_returned]]
+        updates = []
+        for input_cell, output_cell in self._update_pairs:
+            updates += [vm.cell_index(input_cell), vm.cell_index(output_cell)]
+        destroyed = [vm.cell_index(self._cells[i]) for i in self._destroyed]
+        input_cells = [vm.cell_index(c) for c in self._cells]
+        vm.program.set_signature(arg_cells, typenums, ndims, masks, tuple(filters), ret_cells, self.unpack_single,
+                                 updates, destroyed, input_cells)
+        return vm.program.call
+
+    @property
+    def trust_input(self) -> bool:
+        """Skip checking and converting the arguments (they must already be right)."""
+        return self._trust_input
+
+    @trust_input.setter
+    def trust_input(self, value: bool) -> None:
+        self._trust_input = bool(value)
+        program = getattr(self.fn, "program", None)
+        if program is not None:
+            program.trust_input = int(bool(value))
+
     def __call__(self, *args: Any, **kwargs: Any):
+        fast = self._fast
+        if fast is not None and not kwargs and len(args) == self._n_explicit:
+            try:
+                return fast(*args)
+            except Exception as exc:
+                self.fn.reraise(exc)
         output_subset = kwargs.pop("output_subset", None)
         if kwargs:
             args = self._merge_keywords(args, kwargs)
@@ -171,6 +220,9 @@ class Function:
             cell[0] = None
         if self.profile is not None:
             self.profile.record_call(time.perf_counter() - start)
+            step_times = getattr(self.fn, "step_times", None)
+            if step_times is not None:
+                self.profile.apply_time.update(step_times())
         if len(outputs) > self._n_returned:
             del outputs[self._n_returned:]
         if output_subset is not None:
@@ -287,6 +339,24 @@ class Function:
 
 
 _MISSING = object()
+
+
+def _argument_filter(filt, strict: bool, allow_downcast, label: str):
+    """The conversion the C call path applies to an argument that is not exactly of its type:
+    the type's filter, with errors naming the input; unaligned arrays are copied (kernels
+    read aligned elements)."""
+    import numpy as np
+
+    def convert(value):
+        try:
+            value = filt(value, strict, allow_downcast)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{label}: {exc}") from None
+        if isinstance(value, np.ndarray) and not value.flags.aligned:
+            value = value.copy()
+        return value
+
+    return convert
 
 
 def _unpickle_function(inputs, outputs, mode, options: dict, trust_input: bool, originals: tuple) -> Function:
@@ -429,6 +499,7 @@ class FunctionMaker:
     def create(self, input_storage: Sequence[Any] | None = None, trustme: bool = False) -> Function:
         """Make the callable: input cells (shared variables use their containers), the VM, updates."""
         import theano
+        from theano.link.c.linker import C_LINKERS, build_cvm, c_backend_available, warn_no_compiler
         from theano.link.vm import build_vm
 
         fgraph = self.fgraph
@@ -459,8 +530,18 @@ class FunctionMaker:
         elif profile is False:
             profile = None
         checker = getattr(self.mode, "node_checker", None)
-        vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile,
-                                    node_checker=checker() if checker is not None else None)
+        vm = None
+        if checker is None and self.mode.linker in C_LINKERS:
+            if c_backend_available():
+                allow_gc = theano.config.allow_gc and not str(self.mode.linker).endswith("_nogc")
+                vm, output_cells = build_cvm(fgraph, cells, allow_gc=allow_gc)
+                if profile is not None:
+                    vm.program.profiling = 1
+            else:
+                warn_no_compiler()
+        if vm is None:
+            vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile,
+                                        node_checker=checker() if checker is not None else None)
         update_pairs = []
         n_out = len(self.outputs)
         update_inputs = [i for i, inp in enumerate(self.inputs) if inp.update is not None]

@@ -20,8 +20,6 @@ class Mode:
 
     def __init__(self, linker: Any = None, optimizer: Any = "default", including=(), excluding=(),
                  requiring=()):
-        if linker is None:
-            linker = theano.config.linker
         if optimizer == "default":
             optimizer = theano.config.optimizer
         self.linker = linker
@@ -31,6 +29,16 @@ class Mode:
         self.required = tuple(requiring)
         self.call_time = 0.0
         self.fn_time = 0.0
+
+    @property
+    def linker(self) -> Any:
+        """The linker's name: ``'cvm'``/``'c|py'``/``'c'`` (the C backend, with Python thunks for ops
+        without C code), ``'py'``/``'vm'`` (the Python VM), or ``config.linker`` when none was given."""
+        return theano.config.linker if self._linker is None else self._linker
+
+    @linker.setter
+    def linker(self, value: Any) -> None:
+        self._linker = value
 
     def _derive(self, including=(), excluding=(), requiring=()) -> Mode:
         new = type(self).__new__(type(self))
@@ -87,14 +95,14 @@ def _pipeline_for(name: str, include, exclude, require) -> Callable | None:
 
 
 FAST_COMPILE = Mode("py", "fast_compile")
-FAST_RUN = Mode("cvm", "fast_run")
+FAST_RUN = Mode(None, "fast_run")  # config.linker: the C backend unless told otherwise
 
 predefined_modes: dict[str, Mode] = {
     "FAST_COMPILE": FAST_COMPILE,
     "FAST_RUN": FAST_RUN,
 }
-predefined_linkers = {"py": "py", "vm": "py", "cvm": "py", "c|py": "py", "c": "py", "vm_nogc": "py",
-                      "cvm_nogc": "py", "c|py_nogc": "py"}
+predefined_linkers = {"py": "py", "vm": "vm", "cvm": "cvm", "c|py": "c|py", "c": "c", "vm_nogc": "vm_nogc",
+                      "cvm_nogc": "cvm_nogc", "c|py_nogc": "c|py_nogc"}
 predefined_optimizers = {"None": None, "merge": "merge", "fast_run": "fast_run", "fast_compile": "fast_compile",
                          "o1": "fast_compile", "o2": "fast_run", "o3": "fast_run", "o4": "fast_run",
                          "unsafe": "fast_run"}
@@ -139,4 +147,6 @@ def get_default_mode() -> Mode:
 
 
 def get_target_language():
-    return ("py",)
+    from theano.link.c.linker import c_backend_available
+
+    return ("c", "py") if c_backend_available() else ("py",)

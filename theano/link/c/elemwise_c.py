@@ -14,7 +14,9 @@ differ, as in :func:`theano.tensor.elemwise._broadcast_check`), asks the runtime
 
 The scalar computation is the op's C expression (:mod:`theano.link.c.scalar_c`), one typed
 temporary per intermediate of a Composite, so each intermediate has the dtype the Python
-implementation gives it.
+implementation gives it. It is written once, as the static function ``th_element`` that every
+loop calls: gcc inlines it where it is small, and a Composite of a thousand ops is compiled
+once rather than once per loop.
 """
 
 from __future__ import annotations
@@ -164,6 +166,11 @@ def _kernel_source(node, body: _Body, nd: int) -> str:
     scalar_inputs = [k for k, x in enumerate(node.inputs) if _all_broadcastable(x)]
     lines = [f"/* {node.op} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
              f"({', '.join(str(o.type) for o in node.outputs)}) */"]
+    params = [f"const {in_types[k]} i{k}" for k in range(n_in)] + [f"{out_types[o]} *o{o}" for o in range(n_out)]
+    lines.append(f"static inline void th_element({', '.join(params)}) {{")
+    lines.append(_indent(body.lines + [f"*o{o} = {body.results[o]};" for o in range(n_out)], 1))
+    lines.append("}")
+    lines.append("")
     lines.append("TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {")
     lines.append("    th_array *in = ctx->inputs, *out = ctx->outputs;")
     # -- the output shape, with Theano's broadcasting check
@@ -206,10 +213,8 @@ def _kernel_source(node, body: _Body, nd: int) -> str:
     lines.append(_indent(flat, 2))
     lines.append(_omp_pragma("n", 2))
     lines.append("        for (th_int e = 0; e < n; e++) {")
-    element = [f"const {in_types[k]} i{k} = a{k}[e];" for k in full]
-    element += body.lines
-    element += [f"r{o}[e] = {body.results[o]};" for o in range(n_out)]
-    lines.append(_indent(element, 3))
+    args = [f"a{k}[e]" if k in full else f"i{k}" for k in range(n_in)] + [f"&r{o}[e]" for o in range(n_out)]
+    lines.append(_indent([f"th_element({', '.join(args)});"], 3))
     lines.append("        }")
     lines.append("        return 0;")
     lines.append("    }")
@@ -239,10 +244,9 @@ def _strided_loop(node, body: _Body, nd: int, in_types: list[str], out_types: li
         for d in range(nd):
             lines.append(f"        const th_int {pointer}s{d} = {array}.dims[{d}] == 1 ? 0 : {array}.strides[{d}];")
     if nd == 0:
-        element = [f"const {t} i{k} = *(const {t} *){a}.data;" for k, (a, t, _) in enumerate(operands[:n_in])]
-        element += body.lines
-        element += [f"*({out_types[o]} *)out[{o}].data = {body.results[o]};" for o in range(n_out)]
-        lines.append(_indent(element, 2))
+        args = [f"*(const {t} *){a}.data" for a, t, _ in operands[:n_in]]
+        args += [f"({t} *){a}.data" for a, t, _ in operands[n_in:]]
+        lines.append(_indent([f"th_element({', '.join(args)});"], 2))
         lines.append("    }")
         return "\n".join(lines)
     depth = 2
@@ -259,30 +263,30 @@ def _strided_loop(node, body: _Body, nd: int, in_types: list[str], out_types: li
         for _, _, pointer in operands:
             lines.append(f"{'    ' * depth}char *{pointer}_{d + 1} = {pointer}_{d} + j{d} * {pointer}s{d};")
     last = nd - 1
-    unit = " && ".join(f"({p}s{last} == sizeof({t}) || {p}s{last} == 0)" for _, t, p in operands)
-    # inner loop, contiguous (or broadcast) along the last dimension: typed indexing
+    # inputs broadcastable along the last dimension hold one value per row: read it once
+    hoisted = [k for k in range(n_in) if node.inputs[k].type.broadcastable[last]]
+    unit = " && ".join(f"{p}s{last} == sizeof({t})" for k, (_, t, p) in enumerate(operands)
+                       if k not in hoisted) or "1"
+    # inner loop, contiguous along the last dimension: typed indexing, which gcc vectorizes
     lines.append(f"{'    ' * depth}if ({unit}) {{")
     inner = []
     for k, (_, t, p) in enumerate(operands[:n_in]):
-        inner.append(f"const {t} *a{k} = (const {t} *){p}_{last};")
-        inner.append(f"const th_int u{k} = {p}s{last} ? 1 : 0;")
+        if k in hoisted:
+            inner.append(f"const {t} i{k} = *(const {t} *){p}_{last};")
+        else:
+            inner.append(f"const {t} *a{k} = (const {t} *){p}_{last};")
     for o, (_, t, p) in enumerate(operands[n_in:]):
         inner.append(f"{t} *r{o} = ({t} *){p}_{last};")
     lines.append(_indent(inner, depth + 1))
     lines.append(f"{'    ' * (depth + 1)}for (th_int e = 0; e < dims[{last}]; e++) {{")
-    element = [f"const {in_types[k]} i{k} = a{k}[e * u{k}];" for k in range(n_in)]
-    element += body.lines
-    element += [f"r{o}[e] = {body.results[o]};" for o in range(n_out)]
-    lines.append(_indent(element, depth + 2))
+    args = [f"i{k}" if k in hoisted else f"a{k}[e]" for k in range(n_in)] + [f"&r{o}[e]" for o in range(n_out)]
+    lines.append(_indent([f"th_element({', '.join(args)});"], depth + 2))
     lines.append(f"{'    ' * (depth + 1)}}}")
     lines.append(f"{'    ' * depth}}} else {{")
     lines.append(f"{'    ' * (depth + 1)}for (th_int e = 0; e < dims[{last}]; e++) {{")
-    element = [f"const {t} i{k} = *(const {t} *)({p}_{last} + e * {p}s{last});"
-               for k, (_, t, p) in enumerate(operands[:n_in])]
-    element += body.lines
-    element += [f"*({t} *)({p}_{last} + e * {p}s{last}) = {body.results[o]};"
-                for o, (_, t, p) in enumerate(operands[n_in:])]
-    lines.append(_indent(element, depth + 2))
+    args = [f"*(const {t} *)({p}_{last} + e * {p}s{last})" for _, t, p in operands[:n_in]]
+    args += [f"({t} *)({p}_{last} + e * {p}s{last})" for _, t, p in operands[n_in:]]
+    lines.append(_indent([f"th_element({', '.join(args)});"], depth + 2))
     lines.append(f"{'    ' * (depth + 1)}}}")
     lines.append(f"{'    ' * depth}}}")
     for _ in range(outer):

@@ -1,0 +1,165 @@
+"""The C linker and the runtime's call path: results, updates, errors, buffer reuse, fallbacks."""
+
+import resource
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import theano
+import theano.tensor as T
+from theano.link.c import compiler
+from theano.link.c.linker import CVM
+
+pytestmark = pytest.mark.skipif(not compiler.have_compiler(), reason="no C compiler")
+
+C_MODE = theano.Mode(linker="cvm")
+PY_MODE = theano.Mode(linker="py")
+
+
+def test_function_runs_in_c_and_matches_python():
+    x, y = T.dmatrices("x", "y")
+    out = T.tanh(x * y + 2.0) - T.exp(-x)
+    f = theano.function([x, y], out, mode=C_MODE)
+    g = theano.function([x, y], out, mode=PY_MODE)
+    assert isinstance(f.fn, CVM) and any(f.fn.c_nodes)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(7, 5)), rng.normal(size=(7, 5))
+    np.testing.assert_allclose(f(a, b), g(a, b), rtol=1e-12)
+    # strided and reversed views
+    np.testing.assert_allclose(f(a[::-1, ::2], b[::2, ::-1][:7]), g(a[::-1, ::2], b[::2, ::-1][:7]), rtol=1e-12)
+
+
+def test_held_outputs_are_never_overwritten():
+    x = T.dvector("x")
+    f = theano.function([x], x * 2.0, mode=C_MODE)
+    first = f(np.ones(4))
+    second = f(np.full(4, 3.0))
+    assert first is not second
+    np.testing.assert_array_equal(first, 2.0)
+    np.testing.assert_array_equal(second, 6.0)
+
+
+def test_dropped_output_buffer_is_reused():
+    x = T.dvector("x")
+    f = theano.function([x], x + 1.0, mode=C_MODE)
+    address = f(np.zeros(1000)).__array_interface__["data"][0]
+    again = f(np.ones(1000))
+    assert again.__array_interface__["data"][0] == address
+    np.testing.assert_array_equal(again, 2.0)
+
+
+def test_conversion_and_error_messages_name_the_input():
+    x = T.dvector("x")
+    y = T.dvector("y")
+    f = theano.function([x, y], x + y, mode=C_MODE)
+    np.testing.assert_array_equal(f([1, 2], [3, 4]), [4.0, 6.0])
+    with pytest.raises(TypeError, match="'x'"):
+        f(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(TypeError, match="'y'.*float64"):
+        f(np.ones(2), np.ones(2, dtype=np.complex128))
+    with pytest.raises(ValueError, match="Input dimension mismatch"):
+        f(np.ones(3), np.ones(2))
+    with pytest.raises(TypeError, match="takes 2 input"):
+        f(np.ones(3))
+
+
+def test_shared_updates_defaults_and_keywords():
+    w = theano.shared(np.zeros(3), name="w")
+    x = T.dvector("x")
+    lr = T.dscalar("lr")
+    f = theano.function([x, theano.In(lr, value=0.5)], w.sum(), updates=[(w, w + lr * x)], mode=C_MODE)
+    f(np.ones(3))
+    np.testing.assert_array_equal(w.get_value(), 0.5)
+    f(np.ones(3), 2.0)
+    np.testing.assert_array_equal(w.get_value(), 2.5)
+    f(x=np.ones(3), lr=1.0)
+    np.testing.assert_array_equal(w.get_value(), 3.5)
+
+
+def test_trust_input_skips_checks():
+    x = T.dvector("x")
+    f = theano.function([x], x * 3.0, mode=C_MODE)
+    f.trust_input = True
+    assert f.fn.program.trust_input == 1
+    np.testing.assert_array_equal(f(np.ones(2)), 3.0)
+
+
+def test_python_nodes_run_between_kernels():
+    x = T.dvector("x")
+    # sort has no kernel: it runs its perform between two C nodes
+    out = T.sort(T.exp(x)) * 2.0
+    f = theano.function([x], out, mode=C_MODE)
+    assert not all(f.fn.c_nodes) and any(f.fn.c_nodes)
+    v = np.array([3.0, -1.0, 2.0])
+    np.testing.assert_allclose(f(v), np.sort(np.exp(v)) * 2.0)
+
+
+def test_inplace_update_of_input_aliasing_another():
+    w = theano.shared(np.arange(4.0), name="w")
+    x = T.dvector("x")
+    f = theano.function([x], [], updates=[(w, w * 2.0 + x)], mode=C_MODE)
+    # x is w's own memory: the update must read the old x
+    f(w.get_value(borrow=True))
+    np.testing.assert_array_equal(w.get_value(), np.arange(4.0) * 3.0)
+
+
+def test_no_compiler_falls_back_with_one_warning():
+    code = textwrap.dedent("""
+        import warnings
+        import numpy as np
+        import theano, theano.tensor as T
+        from theano.link.vm import VM
+        x = T.dvector()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            f = theano.function([x], x + 1)
+            g = theano.function([x], x * 2)
+        assert isinstance(f.fn, VM) and isinstance(g.fn, VM)
+        assert (f(np.ones(2)) == 2).all() and (g(np.ones(2)) == 2).all()
+        messages = [str(w.message) for w in caught if "no C compiler" in str(w.message)]
+        assert len(messages) == 1, messages
+        print("ok")
+    """)
+    env = {"THEANO_FLAGS": "cxx=", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout
+
+
+def test_many_calls_do_not_leak():
+    x = T.dvector("x")
+    f = theano.function([x, theano.In(T.dscalar("s"), value=1.0)], [x + 1.0, x * 2.0], mode=C_MODE)
+    v = np.ones(10)
+    for _ in range(2000):
+        f(v)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(100_000):
+        f(v)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # a leak of one 10-element array per call would be > 10 MB (ru_maxrss is in KiB)
+    assert after - before < 4096
+
+
+def test_debugmode_compares_c_with_python():
+    from theano.compile.debugmode import BadThunkOutput, DebugMode, _DebugChecks
+
+    x = T.dvector("x")
+    f = theano.function([x], T.exp(x) + 1.0, mode=DebugMode())
+    np.testing.assert_allclose(f(np.zeros(3)), 2.0)
+    node = (T.exp(x) + 1.0).owner
+    checks = _DebugChecks(check_isfinite=False)
+    value = np.zeros(3)
+    with pytest.raises(BadThunkOutput, match="disagree"):
+        checks._compare_with_c(node, [value, None], [value, np.array(1.0)], [np.full(3, 5.0)], set())
+
+
+def test_warnings_free_compile():
+    x = T.fvector("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = theano.function([x], T.sqr(x) + 1, mode=C_MODE)
+    np.testing.assert_allclose(f(np.ones(3, dtype="float32")), 2.0)

@@ -36,9 +36,24 @@ class Kernel:
 
     name: str
     source: str
+    pyapi: bool = False
 
     def full_source(self) -> str:
+        if self.pyapi:
+            return _pyapi_prelude(self.name) + self.source
         return header() + mvec_declarations() + self.source
+
+
+def _pyapi_prelude(name: str) -> str:
+    """What a kernel using the Python and NumPy C APIs starts with: the headers, and ``<name>_init``,
+    which fills NumPy's API table and is called once after loading."""
+    return (
+        "#define PY_SSIZE_T_CLEAN\n#include <Python.h>\n"
+        "#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION\n#include <numpy/arrayobject.h>\n"
+        "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
+        '#define TH_EXPORT __attribute__((visibility("default")))\n'
+        f"TH_EXPORT int {name}_init(void) {{ import_array1(-1); return 0; }}\n\n"
+    )
 
 
 _GENERATORS: dict[type, Callable[[Apply], Kernel | None]] = {}
@@ -100,6 +115,14 @@ def _compile_one(kernel: Kernel) -> int:
     return ctypes.cast(getattr(library, kernel.name), ctypes.c_void_p).value
 
 
+def _initialize(kernel: Kernel) -> None:
+    """Fill a Python-API kernel's NumPy table (with the GIL held, in this thread)."""
+    library = get_module(kernel.full_source(), kernel.name, kind="library")
+    init = ctypes.PYFUNCTYPE(ctypes.c_int)(ctypes.cast(getattr(library, f"{kernel.name}_init"), ctypes.c_void_p).value)
+    if init() != 0:
+        raise ImportError(f"the C code of kernel {kernel.name} could not import NumPy's C API")
+
+
 def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -> list[int]:
     """The address of each kernel's entry point, compiling the new ones in parallel (one gcc each)."""
     from theano.configdefaults import config
@@ -117,4 +140,7 @@ def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for key, address in zip(missing, pool.map(_compile_one, missing.values())):
                 _addresses[key] = address
+    for kernel in missing.values():
+        if kernel.pyapi:
+            _initialize(kernel)
     return [_addresses[key] for key in keys]

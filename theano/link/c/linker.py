@@ -173,7 +173,8 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         typenums = tuple(_typenum(v) for v in node.outputs)
         dead_cells = tuple(index[id(c)] for c in dead if id(c) in index and id(c) not in outputs)
         thunk = None if address else _Thunk(py_vm, py_step)
-        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells))
+        pyapi = bool(kernel is not None and kernel.pyapi)
+        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells, pyapi))
         c_nodes.append(bool(address))
     for var in fgraph.outputs:
         cell_of(var)

@@ -17,6 +17,10 @@
 typedef char th_npy_intp_is_64_bits[(sizeof(npy_intp) == sizeof(th_int)) ? 1 : -1];
 
 typedef int (*th_kernel_fn)(th_ctx *);
+/* A kernel written against the Python and NumPy C APIs (Theano's c_code hooks of user ops):
+ * inputs[i] are borrowed arrays; outputs[o] hold a new reference to the previous value of the
+ * output's cell (or None) and are replaced by a new reference to the result. */
+typedef int (*th_pyapi_fn)(PyObject **inputs, PyObject **outputs);
 
 static void *th_blas_table[TH_N_BLAS];
 
@@ -24,6 +28,7 @@ static void *th_blas_table[TH_N_BLAS];
 
 typedef struct {
     th_kernel_fn fn;   /* NULL for a Python step */
+    int pyapi;         /* fn is really a th_pyapi_fn */
     PyObject *thunk;   /* the Python step's callable (no arguments), or NULL */
     int n_in, n_out, n_dead;
     int *in_cell;      /* cell index of each input */
@@ -276,6 +281,35 @@ static int run_kernel_step(Program *p, Step *s) {
     return 0;
 }
 
+/* Run one step whose kernel uses the Python C API. */
+static int run_pyapi_step(Program *p, Step *s) {
+    PyObject *inputs[s->n_in > 0 ? s->n_in : 1];
+    PyObject *outputs[s->n_out > 0 ? s->n_out : 1];
+    for (int i = 0; i < s->n_in; i++) inputs[i] = cell_value(p, s->in_cell[i]);
+    for (int o = 0; o < s->n_out; o++) {
+        outputs[o] = cell_value(p, s->out_cell[o]);
+        Py_INCREF(outputs[o]);
+    }
+    int status = ((th_pyapi_fn)(void *)s->fn)(inputs, outputs);
+    if (status == 0) {
+        for (int o = 0; o < s->n_out; o++) {
+            if (outputs[o] == NULL || outputs[o] == Py_None) {
+                status = -1;
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_RuntimeError, "the C code did not produce its output %d", o);
+                break;
+            }
+        }
+    } else if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_RuntimeError, "the op's C code failed without setting an exception");
+    }
+    for (int o = 0; o < s->n_out; o++) {
+        if (status == 0) set_cell(p, s->out_cell[o], outputs[o]);
+        else Py_XDECREF(outputs[o]);
+    }
+    return status;
+}
+
 static double now_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -288,7 +322,7 @@ static int run_steps(Program *p) {
         double start = p->profiling ? now_seconds() : 0.0;
         int status;
         if (s->fn != NULL) {
-            status = run_kernel_step(p, s);
+            status = s->pyapi ? run_pyapi_step(p, s) : run_kernel_step(p, s);
         } else {
             PyObject *result = PyObject_CallNoArgs(s->thunk);
             status = result == NULL ? -1 : 0;
@@ -356,11 +390,14 @@ static int check_cells(Program *p, const int *indices, int n) {
 }
 
 /* A step from Python: (kernel address or 0, thunk or None, input cells, output cells,
- * destroyed input per output, output type numbers, dead cells). */
+ * destroyed input per output, output type numbers, dead cells[, uses the Python C API]). */
 static int parse_step(Program *p, PyObject *spec, Step *s) {
     PyObject *address, *thunk, *ins, *outs, *destroy, *typenums, *dead;
+    int pyapi = 0;
     memset(s, 0, sizeof *s);
-    if (!PyArg_ParseTuple(spec, "OOOOOOO", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead)) return -1;
+    if (!PyArg_ParseTuple(spec, "OOOOOOO|p", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead, &pyapi))
+        return -1;
+    s->pyapi = pyapi;
     s->fn = (th_kernel_fn)PyLong_AsVoidPtr(address);
     if (PyErr_Occurred()) return -1;
     if (s->fn == NULL) {

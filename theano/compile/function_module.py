@@ -183,6 +183,7 @@ class Function:
                 return fast(*args)
             except Exception as exc:
                 self.fn.reraise(exc)
+        call_start = time.perf_counter() if self.profile is not None else 0.0
         output_subset = kwargs.pop("output_subset", None)
         if kwargs:
             args = self._merge_keywords(args, kwargs)
@@ -213,16 +214,15 @@ class Function:
             self._separate_destroyed_inputs()
         start = time.perf_counter() if self.profile is not None else 0.0
         self.fn()
+        vm_seconds = time.perf_counter() - start if self.profile is not None else 0.0
         outputs = [cell[0] for cell in self._output_cells]
         for input_cell, output_cell in self._update_pairs:
             input_cell[0] = output_cell[0]
+        if self.profile is not None:
+            # before the output cells are emptied: the profile reads the shapes of all values
+            self.profile.record_call(self.fn, time.perf_counter() - call_start, vm_seconds)
         for cell in self._output_cells:
             cell[0] = None
-        if self.profile is not None:
-            self.profile.record_call(time.perf_counter() - start)
-            step_times = getattr(self.fn, "step_times", None)
-            if step_times is not None:
-                self.profile.apply_time.update(step_times())
         if len(outputs) > self._n_returned:
             del outputs[self._n_returned:]
         if output_subset is not None:
@@ -410,6 +410,7 @@ class FunctionMaker:
         import theano
         from theano.compile.mode import get_mode
 
+        construct_start = time.perf_counter()
         self.mode = get_mode(mode)
         self.inputs = list(inputs)
         self.outputs = list(outputs[: len(outputs) - n_updates])
@@ -453,6 +454,8 @@ class FunctionMaker:
         self.destroyed_input_indices = [fgraph.inputs.index(var) for var in _destroyed_inputs(fgraph)]
         self.fgraph = fgraph
         self.linker = self.mode.linker
+        self.linker_time = 0.0  # measured by create()
+        self.construction_time = time.perf_counter() - construct_start
 
     def _protect_inputs(self, fgraph, has_inplace: bool) -> None:
         """Tell the destroy handler which inputs no rewrite may overwrite.
@@ -524,24 +527,30 @@ class FunctionMaker:
             cells.append(cell)
         profile = self.profile
         if profile is True or (profile is None and theano.config.profile):
-            from theano.compile.profiling import ProfileStats
+            from theano.compile.profiling import ProfileStats, caller_location
 
-            profile = ProfileStats(name=self.name)
+            profile = ProfileStats(message=self.name or caller_location())
         elif profile is False:
             profile = None
         checker = getattr(self.mode, "node_checker", None)
         vm = None
+        allow_gc = theano.config.allow_gc
+        link_start = time.perf_counter()
         if checker is None and self.mode.linker in C_LINKERS:
             if c_backend_available():
-                allow_gc = theano.config.allow_gc and not str(self.mode.linker).endswith("_nogc")
-                vm, output_cells = build_cvm(fgraph, cells, allow_gc=allow_gc)
+                allow_gc = allow_gc and not str(self.mode.linker).endswith("_nogc")
+                # a profiled program keeps its intermediate results: the profile reads their shapes
+                vm, output_cells = build_cvm(fgraph, cells, allow_gc=allow_gc and profile is None)
                 if profile is not None:
                     vm.program.profiling = 1
             else:
                 warn_no_compiler()
         if vm is None:
-            vm, output_cells = build_vm(fgraph, cells, allow_gc=theano.config.allow_gc, profile=profile,
+            vm, output_cells = build_vm(fgraph, cells, allow_gc=allow_gc, profile=profile,
                                         node_checker=checker() if checker is not None else None)
+        self.linker_time = time.perf_counter() - link_start
+        if profile is not None:
+            profile.record_link(self, vm, allow_gc)
         update_pairs = []
         n_out = len(self.outputs)
         update_inputs = [i for i, inp in enumerate(self.inputs) if inp.update is not None]

@@ -90,13 +90,15 @@ class VM:
 
     def _run_instrumented(self) -> None:
         """The slow path: time each node (profile) and/or check it (DebugMode, NanGuardMode)."""
-        timings = self.profile.apply_time if self.profile is not None else {}
+        profile = self.profile
         checker = self.node_checker
         for step in self.steps:
             before = checker.before(step.node, [cell[0] for cell in step.inputs]) if checker is not None else None
             start = time.perf_counter()
             args = self._run_step(step)
-            timings[step.node] = timings.get(step.node, 0.0) + time.perf_counter() - start
+            if profile is not None:
+                # time, run count and output shapes (before the outputs may be freed)
+                profile.record_apply(step.node, time.perf_counter() - start, step.outputs)
             if checker is not None:
                 try:
                     checker.after(step.node, args, [cell[0] for cell in step.outputs], before)

@@ -164,7 +164,7 @@ def _kernel_source(node, body: _Body, nd: int) -> str:
     inplace = bool(node.op.inplace_pattern)
     restrict = "" if inplace else "restrict "
     scalar_inputs = [k for k, x in enumerate(node.inputs) if _all_broadcastable(x)]
-    lines = [f"/* {node.op} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
+    lines = [scalar_c.support_code(), f"/* {node.op} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
              f"({', '.join(str(o.type) for o in node.outputs)}) */"]
     params = [f"const {in_types[k]} i{k}" for k in range(n_in)] + [f"{out_types[o]} *o{o}" for o in range(n_out)]
     lines.append(f"static inline void th_element({', '.join(params)}) {{")

@@ -19,7 +19,9 @@ class Op:
     Optional hooks, with Theano 1.0's signatures: ``infer_shape(node, input_shapes)``,
     ``grad(inputs, output_grads)``, ``L_op(inputs, outputs, output_grads)``,
     ``R_op(inputs, eval_points)``, ``connection_pattern(node)``,
-    ``do_constant_folding(node)``, ``view_map`` and ``destroy_map``.
+    ``do_constant_folding(node)``, ``view_map`` and ``destroy_map``; and the C hooks of
+    Theano's "Extending Theano with a C Op" (``c_code``, ``c_support_code``, ``c_headers``, ...),
+    which the C backend compiles (:mod:`theano.link.c.user_ops`).
     """
 
     default_output: int | None = None
@@ -98,6 +100,60 @@ class Op:
 
     def R_op(self, inputs, eval_points):
         raise MethodNotDefined("R_op", type(self), type(self).__name__)
+
+    # -- C code: Theano 1.0's hooks for user ops (compiled by theano.link.c.user_ops) --------
+    def c_code(self, node: Apply, name: str, inputs: Sequence[str], outputs: Sequence[str], sub: dict) -> str:
+        """C statements computing ``node``'s outputs into the C variables named ``outputs``; run
+        ``sub['fail']`` after setting a Python exception. Ops without C code run ``perform``."""
+        raise MethodNotDefined("c_code", type(self), type(self).__name__)
+
+    def c_code_cleanup(self, node: Apply, name: str, inputs: Sequence[str], outputs: Sequence[str],
+                       sub: dict) -> str:
+        """C statements run after :meth:`c_code`, whether it failed or not."""
+        return ""
+
+    def c_support_code(self) -> str:
+        """C at file scope (helper functions, structs), shared by every node of this op."""
+        return ""
+
+    def c_support_code_apply(self, node: Apply, name: str) -> str:
+        """C at file scope specific to ``node`` (name its symbols with ``name``)."""
+        return ""
+
+    def c_init_code(self) -> list[str]:
+        """C statements run once, before the op's code first runs."""
+        return []
+
+    def c_init_code_apply(self, node: Apply, name: str) -> str:
+        """C statements specific to ``node``, run once before its code first runs."""
+        return ""
+
+    def c_headers(self) -> list[str]:
+        """Headers to include (``"<vector>"``, ``"myheader.h"``; a bare name is included with <>)."""
+        return []
+
+    def c_header_dirs(self) -> list[str]:
+        return []
+
+    def c_libraries(self) -> list[str]:
+        return []
+
+    def c_lib_dirs(self) -> list[str]:
+        return []
+
+    def c_compile_args(self) -> list[str]:
+        return []
+
+    def c_no_compile_args(self) -> list[str]:
+        return []
+
+    def c_code_cache_version(self) -> tuple:
+        """Theano's version of the op's C code. Compiled code is cached by its source here, so the
+        version only matters when the code depends on files outside it (headers, libraries)."""
+        return ()
+
+    def c_code_cache_version_apply(self, node: Apply) -> tuple:
+        return self.c_code_cache_version()
 
 
 def _compute_test_values(node: Apply) -> None:

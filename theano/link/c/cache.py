@@ -38,7 +38,7 @@ import tempfile
 import time
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -95,10 +95,12 @@ def cache_root() -> str:
     return root
 
 
-def key_inputs(source: str, module_name: str) -> dict[str, str]:
-    """Everything a compiled module depends on besides its source, as strings."""
+def key_inputs(source: str, module_name: str, extra_compile_flags: Sequence[str] = (),
+               extra_link_flags: Sequence[str] = ()) -> dict[str, str]:
+    """Everything a compiled module depends on besides its source, as strings (a module's own
+    extra flags, such as a user op's ``c_compile_args`` and ``c_libraries``, among them)."""
     compiler_file = compiler.compiler_path()
-    return {
+    inputs = {
         "module_name": module_name,
         "compiler": compiler_file,
         "compiler_version": compiler.compiler_version(compiler_file),
@@ -112,11 +114,18 @@ def key_inputs(source: str, module_name: str) -> dict[str, str]:
         "platform": f"{sys.platform} {platform.machine()} {' '.join(platform.libc_ver())}",
         "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
     }
+    # absent when empty, so the keys of modules without extra flags stay what they were
+    if extra_compile_flags:
+        inputs["extra_compile_flags"] = json.dumps(list(extra_compile_flags))
+    if extra_link_flags:
+        inputs["extra_link_flags"] = json.dumps(list(extra_link_flags))
+    return inputs
 
 
-def module_key(source: str, module_name: str) -> str:
+def module_key(source: str, module_name: str, extra_compile_flags: Sequence[str] = (),
+               extra_link_flags: Sequence[str] = ()) -> str:
     """The cache key of ``source``: a sha256 hex digest of the source and of :func:`key_inputs`."""
-    return _key_of(key_inputs(source, module_name))
+    return _key_of(key_inputs(source, module_name, extra_compile_flags, extra_link_flags))
 
 
 def _key_of(inputs: dict[str, str]) -> str:
@@ -212,7 +221,8 @@ def _load_entry(entry_dir: str, key: str, kind: str = "module"):
     return module
 
 
-def _build_and_publish(root: str, key: str, inputs: dict[str, str], source: str, module_name: str) -> None:
+def _build_and_publish(root: str, key: str, inputs: dict[str, str], source: str, module_name: str,
+                       extra_compile_flags: Sequence[str] = (), extra_link_flags: Sequence[str] = ()) -> None:
     """Compile into a private directory and publish it as ``<root>/<key>`` (or let a winner stand)."""
     build_dir = tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root)
     try:
@@ -221,7 +231,8 @@ def _build_and_publish(root: str, key: str, inputs: dict[str, str], source: str,
         with open(source_path, "w", encoding="utf-8") as handle:
             handle.write(source)
         try:
-            compiler.build_shared_object(source_path, so_path, inputs["compiler"])
+            compiler.build_shared_object(source_path, so_path, inputs["compiler"], extra_compile_flags,
+                                         extra_link_flags)
         except compiler.CompileError as exc:
             kept = _keep_failed_source(root, key, source, module_name)
             exc.source_path = kept
@@ -260,11 +271,14 @@ def _keep_failed_source(root: str, key: str, source: str, module_name: str) -> s
     return path
 
 
-def get_module(source: str, module_name: str, kind: str = "module"):
+def get_module(source: str, module_name: str, kind: str = "module", extra_compile_flags: Sequence[str] = (),
+               extra_link_flags: Sequence[str] = ()):
     """The loaded module for ``source``: from this process's dict, the cache directory, or the compiler.
 
     ``kind`` is ``"module"`` for a CPython extension module (loaded by importlib) or ``"library"``
     for a plain shared object such as a kernel (loaded by ``ctypes.CDLL``; the result is the CDLL).
+    ``extra_compile_flags`` and ``extra_link_flags`` are passed to
+    :func:`~theano.link.c.compiler.build_shared_object` and are part of the key.
 
     Raises
     ------
@@ -273,11 +287,14 @@ def get_module(source: str, module_name: str, kind: str = "module"):
     CompileError
         When the compiler rejects the source.
     """
-    fast_key = (config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, module_name, kind, source)
+    extra_compile_flags = tuple(extra_compile_flags)
+    extra_link_flags = tuple(extra_link_flags)
+    fast_key = (config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, module_name, kind, source,
+                extra_compile_flags, extra_link_flags)
     loaded = _loaded_by_source.get(fast_key)
     if loaded is not None:
         return loaded
-    inputs = key_inputs(source, module_name)
+    inputs = key_inputs(source, module_name, extra_compile_flags, extra_link_flags)
     inputs["kind"] = kind
     key = _key_of(inputs)
     root = os.path.abspath(os.path.expanduser(config.compiledir))
@@ -293,7 +310,7 @@ def get_module(source: str, module_name: str, kind: str = "module"):
             # another process may have published it while we waited for the lock
             module = _load_entry(entry_dir, key, kind)
             if module is None:
-                _build_and_publish(root, key, inputs, source, module_name)
+                _build_and_publish(root, key, inputs, source, module_name, extra_compile_flags, extra_link_flags)
         if module is None:
             evict(keep=key)
             module = _load_entry(entry_dir, key, kind)

@@ -22,6 +22,7 @@ import sys
 import sysconfig
 import tempfile
 import types
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -192,8 +193,12 @@ def have_libmvec(compiler: str) -> bool:
 # -- build and load ------------------------------------------------------------------------
 
 
-def build_shared_object(source_path: str, output_path: str, compiler: str | None = None) -> list[str]:
+def build_shared_object(source_path: str, output_path: str, compiler: str | None = None,
+                        extra_compile_flags: Sequence[str] = (), extra_link_flags: Sequence[str] = ()) -> list[str]:
     """Compile the C file ``source_path`` into the shared object ``output_path``.
+
+    ``extra_compile_flags`` go before the source file (``-x c++``, ``-I<dir>``, ...), and
+    ``extra_link_flags`` after it (``-L<dir>``, ``-l<lib>``, ...).
 
     Returns
     -------
@@ -210,7 +215,8 @@ def build_shared_object(source_path: str, output_path: str, compiler: str | None
     global invocations
     if compiler is None:
         compiler = compiler_path()
-    command = [compiler, *compile_flags(), source_path, "-o", output_path, *link_flags(compiler)]
+    command = [compiler, *compile_flags(), *extra_compile_flags, source_path, "-o", output_path,
+               *link_flags(compiler), *extra_link_flags]
     invocations += 1
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -32,11 +32,19 @@ class Kernel:
         The C function the source defines (``TH_EXPORT int name(th_ctx *ctx)``).
     source : str
         The C code, without the interface header.
+    pyapi : bool
+        Whether the code uses the Python and NumPy C APIs (``int name(PyObject **inputs,
+        PyObject **outputs)``, see ``run_pyapi_step`` in runtime.c) instead of the kernel ABI.
+    compile_flags, link_flags : tuple of str
+        Extra compiler arguments before and after the source file (``-x c++``, ``-I``, ``-L``,
+        ``-l``: a user op's ``c_compile_args``, ``c_libraries``, ...); part of the cache key.
     """
 
     name: str
     source: str
     pyapi: bool = False
+    compile_flags: tuple[str, ...] = ()
+    link_flags: tuple[str, ...] = ()
 
     def full_source(self) -> str:
         if self.pyapi:
@@ -51,7 +59,8 @@ def _pyapi_prelude(name: str) -> str:
         "#define PY_SSIZE_T_CLEAN\n#include <Python.h>\n"
         "#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION\n#include <numpy/arrayobject.h>\n"
         "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
-        '#define TH_EXPORT __attribute__((visibility("default")))\n'
+        '#ifdef __cplusplus\n#define TH_EXPORT extern "C" __attribute__((visibility("default")))\n'
+        '#else\n#define TH_EXPORT __attribute__((visibility("default")))\n#endif\n'
         f"TH_EXPORT int {name}_init(void) {{ import_array1(-1); return 0; }}\n\n"
     )
 
@@ -75,7 +84,7 @@ def _load_generators() -> None:
     # the modules defining generators register them when imported
     import importlib
 
-    for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c"):
+    for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c", "user_ops"):
         try:
             importlib.import_module(f"theano.link.c.{name}")
         except ModuleNotFoundError as exc:
@@ -109,15 +118,20 @@ _addresses: dict[tuple, int] = {}
 _libraries: list = []
 
 
+def _library(kernel: Kernel):
+    return get_module(kernel.full_source(), kernel.name, kind="library", extra_compile_flags=kernel.compile_flags,
+                      extra_link_flags=kernel.link_flags)
+
+
 def _compile_one(kernel: Kernel) -> int:
-    library = get_module(kernel.full_source(), kernel.name, kind="library")
+    library = _library(kernel)
     _libraries.append(library)  # keep it loaded for the life of the process
     return ctypes.cast(getattr(library, kernel.name), ctypes.c_void_p).value
 
 
 def _initialize(kernel: Kernel) -> None:
     """Fill a Python-API kernel's NumPy table (with the GIL held, in this thread)."""
-    library = get_module(kernel.full_source(), kernel.name, kind="library")
+    library = _library(kernel)
     init = ctypes.PYFUNCTYPE(ctypes.c_int)(ctypes.cast(getattr(library, f"{kernel.name}_init"), ctypes.c_void_p).value)
     if init() != 0:
         raise ImportError(f"the C code of kernel {kernel.name} could not import NumPy's C API")
@@ -127,7 +141,8 @@ def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -
     """The address of each kernel's entry point, compiling the new ones in parallel (one gcc each)."""
     from theano.configdefaults import config
 
-    keys = [(config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, k.name, k.source) for k in kernels]
+    keys = [(config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, k.name, k.source, k.compile_flags,
+             k.link_flags) for k in kernels]
     missing = {}
     for key, kernel in zip(keys, kernels):
         if key not in _addresses and key not in missing:

@@ -689,3 +689,85 @@ def test_user_type_with_c_hooks():
     assert result == 6.0 and isinstance(result, float)
     with pytest.raises(TypeError, match="expected a float"):
         run_node(node, [1.5, "a"])
+
+
+class MinMax(Op):
+    """Two outputs: the smallest element as a float64 vector of one element and the largest as a
+    ``theano.scalar`` value (an empty input is an IndexError raised by the C code)."""
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = T.as_tensor_variable(x)
+        return Apply(self, [x], [T.dvector(), ts.float64()])
+
+    def perform(self, node, inputs, output_storage):
+        (x,) = inputs
+        if x.size == 0:
+            raise IndexError("MinMax of an empty vector")
+        output_storage[0][0] = np.array([x.min()], dtype="float64")
+        output_storage[1][0] = np.float64(x.max())
+
+    def c_code(self, node, name, inp, out, sub):
+        x, = inp
+        lo, hi = out
+        fail = sub["fail"]
+        return """
+        npy_intp n = PyArray_DIMS(%(x)s)[0];
+        if (n == 0) {
+            PyErr_SetString(PyExc_IndexError, "MinMax of an empty vector");
+            %(fail)s;
+        }
+        {
+            npy_intp one = 1;
+            double smallest = *(dtype_%(x)s*)PyArray_GETPTR1(%(x)s, 0), largest = smallest;
+            for (npy_intp i = 1; i < n; i++) {
+                double v = *(dtype_%(x)s*)PyArray_GETPTR1(%(x)s, i);
+                smallest = v < smallest ? v : smallest;
+                largest = v > largest ? v : largest;
+            }
+            Py_XDECREF(%(lo)s);
+            %(lo)s = (PyArrayObject*)PyArray_EMPTY(1, &one, NPY_FLOAT64, 0);
+            if (!%(lo)s) %(fail)s;
+            *(double*)PyArray_DATA(%(lo)s) = smallest;
+            %(hi)s = largest;
+        }
+        """ % locals()
+
+
+def test_two_outputs_and_no_reference_leaks():
+    import gc
+    import sys
+
+    x = T.dvector()
+    lo, hi = MinMax()(x)
+    f = theano.function([x], [lo, hi], mode="FAST_RUN")
+    assert f.fn.c_nodes == [True]
+    value = _vector("float64")
+    result = f(value)
+    np.testing.assert_array_equal(result[0], [value.min()])
+    assert result[1] == value.max() and isinstance(result[1], np.float64)
+    empty = np.zeros(0)
+    with pytest.raises(IndexError, match="MinMax of an empty vector"):
+        f(empty)
+
+    def run_both():
+        f(value)
+        try:
+            f(empty)
+        except IndexError:
+            pass
+        gc.collect()  # the exceptions' tracebacks
+        return sys.getrefcount(value), sys.getrefcount(empty)
+
+    before = run_both()
+    for _ in range(100):
+        run_both()
+    assert run_both() == before
+
+
+def test_debug_mode_compares_the_c_code_with_perform():
+    x = T.dvector()
+    f = theano.function([x], DoubleOp()(x) + 1, mode="DebugMode")
+    value = _vector("float64")
+    np.testing.assert_allclose(f(value), value * 2 + 1)

@@ -360,23 +360,17 @@ def specify_shape_kernel(node) -> Kernel | None:
         return None
     nd = x.type.ndim
     src = CSource(node)
+    read = read_integer("shape->data + d * shape->strides[0]", shape.type.dtype)
     src.add("    const th_array *x = &ctx->inputs[0], *shape = &ctx->inputs[1];",
+            "    const th_int n = shape->dims[0] < 64 ? shape->dims[0] : 64;",
+            "    th_int given[64];",
+            f"    for (th_int d = 0; d < n; d++) given[d] = {read};",
             f"    int same = shape->dims[0] == {nd};",
-            f"    th_int wanted[{max(nd, 1)}];")
-    src.add(f"    for (int d = 0; d < {nd} && same; d++) {{",
-            f"        wanted[d] = {read_integer('shape->data + d * shape->strides[0]', shape.type.dtype)};",
-            "        same = wanted[d] == x->dims[d];",
-            "    }",
-            "    if (!same) {",
-            "        /* the expected shape as given (any length, any integer dtype) */",
-            "        th_int n = shape->dims[0] < 32 ? shape->dims[0] : 32;",
-            "        th_int given[32];",
-            "        for (th_int d = 0; d < n; d++)",
-            f"            given[d] = {read_integer('shape->data + d * shape->strides[0]', shape.type.dtype)};")
+            f"    for (int d = 0; d < {nd} && same; d++) same = given[d] == x->dims[d];",
+            "    if (!same)")
     src.fail("TH_ASSERTION_ERROR", "specify_shape: got shape %s, expected %s", "shape:x->nd:x->dims",
-             "shape:(int)n:given", depth=2)
-    src.add("    }",
-            "    return ctx->view_output(ctx, 0, 0, x->nd, x->dims, x->strides, 0);")
+             "shape:(int)n:given")
+    src.add("    return ctx->view_output(ctx, 0, 0, x->nd, x->dims, x->strides, 0);")
     return src.kernel("specify_shape")
 
 
@@ -549,8 +543,8 @@ def reshape_kernel(node) -> Kernel | None:
     src.add("    const th_array *x = &ctx->inputs[0], *shape = &ctx->inputs[1];",
             f"    th_int asked[{n}], dims[{n}], strides[{n}];",
             f"    if (shape->dims[0] != {nd}) {{")
-    src.add("        th_int n = shape->dims[0] < 32 ? shape->dims[0] : 32;",
-            "        th_int given[32];",
+    src.add("        th_int n = shape->dims[0] < 64 ? shape->dims[0] : 64;",
+            "        th_int given[64];",
             "        for (th_int d = 0; d < n; d++)",
             f"            given[d] = {read_integer('shape->data + d * shape->strides[0]', shape.type.dtype)};")
     src.fail("TH_VALUE_ERROR", f"reshape: shape argument %s has %lld entries, expected {nd}", "shape:(int)n:given",
@@ -706,9 +700,11 @@ def _view_of(src: CSource, base: str, x_nd: int, out_nd: int) -> None:
 def subtensor_kernel(node) -> Kernel | None:
     """``x[i, a:b:c, ...]``: a view of x, or a new 0-d array when integers pick one element."""
     x = node.inputs[0]
-    if not tensor_of(x):
-        return None
     x_nd = x.type.ndim
+    picks_one = x_nd > 0 and not any(isinstance(e, slice) for e in node.op.idx_list) and \
+        len(node.op.idx_list) == x_nd
+    if not tensor_of(x, need_c_type=picks_one):
+        return None
     src = CSource(node)
     src.add("    const th_array *x = &ctx->inputs[0];")
     out_nd = _basic_index(src, node, "x", x_nd, 1)

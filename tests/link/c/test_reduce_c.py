@@ -249,7 +249,10 @@ def test_large_contiguous_reductions():
              (_node(Sum(axis=(1,)), "float32", 2), [rng.standard_normal((60, 1001)).astype("float32")]),
              (_node(Sum(), "int64", 1), [rng.integers(-(2**62), 2**62, size=100003)]),
              (_node(CAReduceMin(axis=(1,)), "float64", 2), [_with_specials(rng.standard_normal((9, 999)), rng)]),
-             (_node(Argmax((1,)), "float32", 2), [rng.standard_normal((64, 333)).astype("float32")])]
+             (_node(Argmax((1,)), "float32", 2), [rng.standard_normal((64, 333)).astype("float32")]),
+             (_node(Argmin((1,)), "int8", 2), [rng.integers(-3, 4, size=(6, 1500)).astype("int8")]),
+             (_node(MaxAndArgmax((1,)), "float64", 2), [_with_specials(rng.standard_normal((3, 999)), rng),
+                                                         np.full((2, 300), -np.inf)])]
     _check(cases)
 
 

@@ -286,6 +286,47 @@ def _prelude(node, reduced: list[int], types: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _row_extreme(function: str, elem_t: str, compare: str, is_float: bool) -> str:
+    """C of ``elem_t function(const in_t *x, th_int n)``: the extreme value of a contiguous row under
+    ``compare`` (">": the maximum), NaN when the row holds one (floats).
+
+    BLOCK independent partial results are compared with selects that the compiler turns into
+    vector instructions (kept a loop: gcc does not vectorize the float selects once unrolled);
+    NaNs are remembered aside rather than tested in every comparison.
+    """
+    lines = ["", f"/* The {'maximum' if compare == '>' else 'minimum'} of a contiguous row"
+             + (", NaN if it holds one: NaNs are kept aside in nan[]. */" if is_float else ". */"),
+             f"static {elem_t} {function}(const in_t *restrict x, th_int n) {{",
+             "    if (n < BLOCK) {",
+             f"        {elem_t} best = START;",
+             "        for (th_int i = 0; i < n; i++) {",
+             f"            const {elem_t} v = LOAD(x[i]);",
+             f"            if (v {compare} best{' || v != v' if is_float else ''}) best = v;",
+             "        }",
+             "        return best;",
+             "    }",
+             f"    {elem_t} part[BLOCK]{', nan[BLOCK]' if is_float else ''};",
+             "    for (int k = 0; k < BLOCK; k++) {",
+             "        part[k] = START;"]
+    if is_float:
+        lines.append("        nan[k] = 0;")
+    lines += ["    }", "    th_int i = 0;", "    for (; i + BLOCK <= n; i += BLOCK) {"]
+    if is_float:
+        lines.append("        #pragma GCC unroll 1")
+    step = [f"const {elem_t} v = LOAD(x[i + k]);", f"part[k] = v {compare} part[k] ? v : part[k];"]
+    if is_float:
+        step.append("nan[k] = v != v ? v : nan[k];")
+    lines.append("        for (int k = 0; k < BLOCK; k++) {")
+    lines += ["            " + line for line in step]
+    lines += ["        }", "    }", "    for (; i < n; i++) {", "        const int k = 0;"]
+    lines += ["        " + line.replace("i + k", "i") for line in step]
+    lines += ["    }", f"    {elem_t} best = part[0];", "    for (int k = 0; k < BLOCK; k++) {"]
+    if is_float:
+        lines.append("        if (nan[k] != nan[k]) return nan[k];")
+    lines += [f"        if (part[k] {compare} best) best = part[k];", "    }", "    return best;", "}", ""]
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------------
 # No reduced axis: a converting copy
 # ------------------------------------------------------------------------------------------------
@@ -377,10 +418,18 @@ def _identity(op) -> int | None:
     return int(op.scalar_op.identity)
 
 
-_CAREDUCE_INNER = r"""
+_REDUCE_ROW = r"""
 /* Combine a contiguous row of n input values into one accumulator, with BLOCK independent partial
  * results so the compiler can use vector instructions. */
 static acc_t reduce_row(const in_t *restrict x, th_int n) {
+    if (n < BLOCK) {
+        acc_t a = START;
+        for (th_int i = 0; i < n; i++) {
+            const acc_t v = LOAD(x[i]);
+            a = COMBINE(a, v);
+        }
+        return a;
+    }
     acc_t part[BLOCK];
     for (int k = 0; k < BLOCK; k++) part[k] = START;
     th_int i = 0;
@@ -402,6 +451,9 @@ static acc_t reduce_row(const in_t *restrict x, th_int n) {
     return a;
 }
 
+"""
+
+_CAREDUCE_INNER = r"""
 /* Combine a contiguous row of n input values into n contiguous accumulators. */
 static void accumulate_row(acc_t *restrict acc, const in_t *restrict x, th_int n) {
     for (th_int i = 0; i < n; i++) {
@@ -548,7 +600,11 @@ def careduce_kernel(node) -> Kernel | None:
             .replace("OMP_PARTS", _omp("chunks > 1", 2))
             .replace("FINISH", finish))
     walk = (_WALK.replace("PARAMS", "acc_t *acc").replace("ARGS", "acc"))
-    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + _CAREDUCE_INNER
+    if kind in ("maximum", "minimum") and np.dtype(acc_dtype).kind == "f":
+        row = _row_extreme("reduce_row", "acc_t", ">" if kind == "maximum" else "<", True)
+    else:
+        row = _REDUCE_ROW
+    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + row + _CAREDUCE_INNER
               + walk.replace("INNER(", "inner(") + body)
     name = symbol_name("careduce", source)
     return Kernel(name, source.replace("KERNEL_NAME", name))
@@ -559,6 +615,24 @@ def careduce_kernel(node) -> Kernel | None:
 # ------------------------------------------------------------------------------------------------
 
 _ARG_INNER = r"""
+/* Where v first is in a contiguous row that holds it (for a NaN: the first NaN); the blocks
+ * without it are skipped with vectorized comparisons. */
+static th_int find_first(const in_t *restrict x, th_int n, in_t v) {
+    th_int i = 0;
+    if (v != v) {
+        while (x[i] == x[i]) i++;
+        return i;
+    }
+    for (; i + BLOCK <= n; i += BLOCK) {
+        int hit = 0;
+        #pragma GCC unroll 1
+        for (int k = 0; k < BLOCK; k++) hit |= x[i + k] == v;
+        if (hit) break;
+    }
+    while (x[i] != v) i++;
+    return i;
+}
+
 /* The two innermost dimensions: J (rows j0..j1) and I (columns i0..i1), walked in index order so
  * that a strict comparison keeps the first occurrence. */
 static void inner(const plan_t *p, const char *x, in_t *best, int64_t *where, th_int a0, th_int r, th_int j0,
@@ -570,11 +644,21 @@ static void inner(const plan_t *p, const char *x, in_t *best, int64_t *where, th
             const char *row = x + j * sxJ;
             in_t b = best[a0 + j * saJ];
             th_int found = -1;
-            for (th_int i = i0; i < i1; i++) {
-                const in_t v = *(const in_t *)(row + i * sxI);
+            if (sxI == (th_int)sizeof(in_t) && i1 - i0 >= 4 * BLOCK) {
+                /* a long contiguous row: its extreme value (vectorized), then where it first is */
+                const in_t *values = (const in_t *)row + i0;
+                const in_t v = row_extreme(values, i1 - i0);
                 if (BETTER(v, b)) {
                     b = v;
-                    found = i;
+                    found = i0 + find_first(values, i1 - i0, v);
+                }
+            } else {
+                for (th_int i = i0; i < i1; i++) {
+                    const in_t v = *(const in_t *)(row + i * sxI);
+                    if (BETTER(v, b)) {
+                        b = v;
+                        found = i;
+                    }
                 }
             }
             if (found >= 0) {
@@ -643,15 +727,16 @@ def arg_reduce_kernel(node) -> Kernel | None:
         return _copy_kernel(node, "argreduce", [in_dtype, None] if with_max else [None])
     is_float = np.dtype(in_dtype).kind == "f"
     if with_max or getattr(op, "arg_func", None) is np.argmax:
-        better = "((v) > (b) || ((v) != (v) && (b) == (b)))" if is_float else "((v) > (b))"
-        start = _lowest(in_dtype)
+        compare, start = ">", _lowest(in_dtype)
     elif getattr(op, "arg_func", None) is np.argmin:
-        better = "((v) < (b) || ((v) != (v) && (b) == (b)))" if is_float else "((v) < (b))"
-        start = _highest(in_dtype)
+        compare, start = "<", _highest(in_dtype)
     else:
         return None
+    # v replaces the best value b so far (a NaN replaces anything but a NaN)
+    better = f"((v) {compare} (b) || ((v) != (v) && (b) == (b)))" if is_float else f"((v) {compare} (b))"
     types = {"in_t": c_type(in_dtype)}
-    macros = [f"#define BETTER(v, b) {better}", f"#define START ((in_t){start})"]
+    macros = [f"#define BETTER(v, b) {better}", "#define LOAD(x) (x)", f"#define START ((in_t){start})",
+              f"enum {{ BLOCK = {max(_BLOCK_BYTES // np.dtype(in_dtype).itemsize, 1)} }};"]
     if with_max:
         best_buffer = "(in_t *)ctx->outputs[0].data"
     else:
@@ -663,7 +748,8 @@ def arg_reduce_kernel(node) -> Kernel | None:
             .replace("INDEX_OUTPUT", "1" if with_max else "0")
             .replace("OMP_KEPT", _omp("chunks > 1", 1)))
     walk = _WALK.replace("PARAMS", "in_t *best, int64_t *where").replace("ARGS", "best, where")
-    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + _ARG_INNER
+    row = _row_extreme("row_extreme", "in_t", compare, is_float)
+    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + row + _ARG_INNER
               + walk.replace("INNER(", "inner(") + body)
     name = symbol_name("argreduce", source)
     return Kernel(name, source.replace("KERNEL_NAME", name))

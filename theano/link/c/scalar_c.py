@@ -325,9 +325,11 @@ def _minimum(values, dtypes, out):
 
 def _extremum(operator: str, a: str, b: str, dtype: str) -> str:
     """NumPy's maximum (``>``) or minimum (``<``): NaN propagates; of equal values, ``b``."""
+    select = f"({a} {operator} {b} ? {a} : {b})"
     if _kind(dtype) == "f":
-        return f"(({a} {operator} {b} || isnan({a})) ? {a} : {b})"
-    return f"({a} {operator} {b} ? {a} : {b})"
+        # nested selects: gcc 12 vectorizes them, not "a > b || isnan(a)" once composed
+        return f"(isnan({a}) ? {a} : {select})"
+    return select
 
 
 @_renders(sb.Clip)
@@ -380,7 +382,9 @@ def _isnan(values, dtypes, out):
 
 @_renders(sb.IsInf)
 def _isinf(values, dtypes, out):
-    return (f"isinf({values[0]})" if _kind(dtypes[0]) == "f" else "0"), "bool"
+    (x,), (dtype,) = values, dtypes
+    # (gcc vectorizes this form, not isinf() of a double)
+    return (f"({_function('fabs', dtype)}({x}) == INFINITY)" if _kind(dtype) == "f" else "0"), "bool"
 
 
 def _bitwise(operator: str) -> Renderer:

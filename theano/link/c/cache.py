@@ -295,7 +295,8 @@ def get_module(source: str, module_name: str, kind: str = "module", extra_compil
     if loaded is not None:
         return loaded
     inputs = key_inputs(source, module_name, extra_compile_flags, extra_link_flags)
-    inputs["kind"] = kind
+    if kind != "module":  # absent for extension modules, so module_key() gives their key
+        inputs["kind"] = kind
     key = _key_of(inputs)
     root = os.path.abspath(os.path.expanduser(config.compiledir))
     loaded = _loaded.get((root, key))

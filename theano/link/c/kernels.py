@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -129,6 +130,17 @@ def _compile_one(kernel: Kernel) -> int:
     return ctypes.cast(getattr(library, kernel.name), ctypes.c_void_p).value
 
 
+def _compile_or_warn(kernel: Kernel) -> int:
+    try:
+        return _compile_one(kernel)
+    except compiler.MissingCompilerError:
+        raise
+    except (compiler.CompileError, RuntimeError, OSError, AttributeError) as exc:
+        warnings.warn(f"theano: the C kernel {kernel.name} could not be built ({exc}); its node runs in Python",
+                      RuntimeWarning, stacklevel=2)
+        return 0
+
+
 def _initialize(kernel: Kernel) -> None:
     """Fill a Python-API kernel's NumPy table (with the GIL held, in this thread)."""
     library = _library(kernel)
@@ -138,7 +150,11 @@ def _initialize(kernel: Kernel) -> None:
 
 
 def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -> list[int]:
-    """The address of each kernel's entry point, compiling the new ones in parallel (one gcc each)."""
+    """The address of each kernel's entry point, compiling the new ones in parallel (one gcc each).
+
+    A kernel that does not compile or load gets the address 0 (its node then runs in Python)
+    and a warning naming it; a missing compiler raises ``MissingCompilerError``.
+    """
     from theano.configdefaults import config
 
     keys = [(config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, k.name, k.source, k.compile_flags,
@@ -149,13 +165,13 @@ def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -
             missing[key] = kernel
     if len(missing) == 1:
         ((key, kernel),) = missing.items()
-        _addresses[key] = _compile_one(kernel)
+        _addresses[key] = _compile_or_warn(kernel)
     elif missing:
         workers = max_workers or max(1, min(len(missing), compiler.parallel_jobs()))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for key, address in zip(missing, pool.map(_compile_one, missing.values())):
+            for key, address in zip(missing, pool.map(_compile_or_warn, missing.values())):
                 _addresses[key] = address
-    for kernel in missing.values():
-        if kernel.pyapi:
+    for key, kernel in missing.items():
+        if kernel.pyapi and _addresses[key]:
             _initialize(kernel)
     return [_addresses[key] for key in keys]

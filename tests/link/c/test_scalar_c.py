@@ -34,6 +34,12 @@ MIXED_PAIRS = [
     ("float32", "float64"), ("float64", "float32"), ("float32", "int8"),
 ]
 PAIRS = [(d, d) for d in DTYPES] + MIXED_PAIRS
+# ops whose result is a float for any input share the conversion of integers: fewer dtypes for them
+FLOAT_RULES = (sb.upgrade_to_float, sb.upgrade_to_float_no_complex, sb.true_div_out)
+FLOAT_OP_DTYPES = ("bool", "int8", "uint16", "int32", "uint64", "float32", "float64")
+FLOAT_OP_PAIRS = [("float32", "float32"), ("float64", "float64"), ("int8", "int8"), ("int16", "int16"),
+                  ("uint32", "uint32"), ("int64", "uint64"), ("bool", "float32"), ("int32", "float32"),
+                  ("float32", "float64"), ("float64", "float32"), ("uint8", "float64")]
 TRIPLES = [("float32",) * 3, ("float64",) * 3, ("int8",) * 3, ("int8", "int8", "int16"), ("uint8", "int8", "int8"),
            ("float32", "float32", "float64"), ("int32", "float32", "float32"), ("bool", "uint64", "int64"),
            ("int64", "int64", "uint64"), ("uint32",) * 3, ("bool",) * 3]
@@ -121,7 +127,10 @@ def _cases() -> list[tuple]:
         if isinstance(op, sb.Cast):
             continue
         nin = op.nin if op.nin >= 0 else 2
-        combos = {1: [(d,) for d in DTYPES], 2: PAIRS, 3: TRIPLES}[nin]
+        if getattr(op, "output_types_preference", None) in FLOAT_RULES:
+            combos = {1: [(d,) for d in FLOAT_OP_DTYPES], 2: FLOAT_OP_PAIRS}[nin]
+        else:
+            combos = {1: [(d,) for d in DTYPES], 2: PAIRS, 3: TRIPLES}[nin]
         if op in (sb.add, sb.mul):
             combos = combos + TRIPLES
         for dtypes in combos:

@@ -644,7 +644,9 @@ static inline double th_mod(double a, double b) { double m; th_divmod(a, b, &m);
 static inline float th_modf(float a, float b) { float m; th_divmodf(a, b, &m); return m; }
 
 /* log|Gamma(x)| through lgamma_r (no global sign variable: safe in threads); -inf at -inf like
- * SciPy's gammaln. */
+ * SciPy's gammaln. (Declared here too: math.h declares them only under _DEFAULT_SOURCE.) */
+extern double lgamma_r(double, int *);
+extern float lgammaf_r(float, int *);
 static inline double th_lgamma(double x) { int sign; return x == -INFINITY ? x : lgamma_r(x, &sign); }
 static inline float th_lgammaf(float x) { int sign; return x == -INFINITY ? x : lgammaf_r(x, &sign); }
 """

@@ -19,6 +19,11 @@ gives the integer part of the exact result: 1 for a base of 1, +-1 for a base of
 (0 for a base of 0 too). float32 math calls the ``f`` functions of libm (``expf``, ``tanhf``...), which
 gcc vectorizes with glibc's libmvec.
 
+Erf, Erfc, Gamma and GammaLn use glibc's erf, erfc, tgamma and lgamma_r, which are more accurate
+than SciPy's in places: SciPy's erfc is off by ~1e-14 relative far in the tail and its gammaln near
+the function's roots (differences of a few hundred ULPs), and SciPy's gammaln gives inf for
+subnormal x where C gives the true -log|x|.
+
 Ops without a C rendering here (their nodes run in Python): complex and float16 dtypes, and the
 functions that only SciPy provides (Erfcx, Erfinv, Erfcinv, Psi, TriGamma, Chi2SF, GammaInc,
 GammaIncC, GammaU, GammaL, Jv, Iv, J0, J1, I0, I1) and Complex. (glibc has j0 and j1, but they

@@ -339,12 +339,20 @@ def _extremum(operator: str, a: str, b: str, dtype: str) -> str:
 
 @_renders(sb.Clip)
 def _clip(values, dtypes, out):
-    # np.minimum(np.maximum(x, low), high), each step in its own common dtype
-    # (a GNU statement expression names the intermediate)
+    # np.minimum(np.maximum(x, low), high), each step in its own common dtype, in a GNU statement
+    # expression: plain selects, then NaN from any input (the form gcc vectorizes, with or without
+    # -fno-trapping-math)
     (x, low, high), (x_dtype, low_dtype, high_dtype) = values, dtypes
-    lower, lower_dtype = _maximum([x, low], [x_dtype, low_dtype], out)
-    clipped, dtype = _minimum(["th_lower", high], [lower_dtype, high_dtype], out)
-    return f"({{ const {c_type(lower_dtype)} th_lower = {lower}; {clipped}; }})", dtype
+    lower_dtype = _common(x_dtype, low_dtype)
+    dtype = _common(lower_dtype, high_dtype)
+    x, low = _cast(x, x_dtype, lower_dtype), _cast(low, low_dtype, lower_dtype)
+    lower, high = _cast("th_lower", lower_dtype, dtype), _cast(high, high_dtype, dtype)
+    result = "th_clipped"
+    for value, value_dtype in reversed(list(zip(values, dtypes))):
+        if _kind(value_dtype) == "f":
+            result = f"(isnan({value}) ? {_cast(value, value_dtype, dtype)} : {result})"
+    return (f"({{ const {c_type(lower_dtype)} th_lower = ({x} > {low} ? {x} : {low}); "
+            f"const {c_type(dtype)} th_clipped = ({lower} < {high} ? {lower} : {high}); {result}; }})"), dtype
 
 
 # ------------------------------------------------------------------------------------------

@@ -308,7 +308,8 @@ def test_expressions_read_as_c():
     assert c(sb.mul, ["float32", "float32"], "float32") == "(x0 * x1)"
     # int64 against uint64 compares exactly, as NumPy does
     assert c(sb.lt, ["int64", "uint64"], "bool") == "((uint8_t)((x0 < 0 || (uint64_t)x0 < x1)))"
-    assert c(sb.maximum, ["float64", "float64"], "float64") == "(isnan(x0) ? x0 : (x0 > x1 ? x0 : x1))"
+    assert c(sb.maximum, ["float64", "float64"], "float64") == (
+        "({ const double th_select = (x0 > x1 ? x0 : x1); isnan(x0) ? x0 : th_select; })")
     assert c(sb.int_div, ["int32", "int32"], "int32") == "((int32_t)(th_floordiv_i64(x0, x1)))"
     assert c(sb.get_cast("bool"), ["float32"], "bool") == "((uint8_t)((x0) != 0))"
     assert c(sb.identity, ["int8"], "int8") == "x0"

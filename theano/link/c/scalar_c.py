@@ -332,8 +332,9 @@ def _extremum(operator: str, a: str, b: str, dtype: str) -> str:
     """NumPy's maximum (``>``) or minimum (``<``): NaN propagates; of equal values, ``b``."""
     select = f"({a} {operator} {b} ? {a} : {b})"
     if _kind(dtype) == "f":
-        # nested selects: gcc 12 vectorizes them, not "a > b || isnan(a)" once composed
-        return f"(isnan({a}) ? {a} : {select})"
+        # the plain select first, then NaN: the form gcc 12 vectorizes when composed with other
+        # selects, with or without -fno-trapping-math (not "a > b || isnan(a)")
+        return f"({{ const {c_type(dtype)} th_select = {select}; isnan({a}) ? {a} : th_select; }})"
     return select
 
 

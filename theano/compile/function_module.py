@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from theano.compile import graph_cache
 from theano.compile.io import In, SymbolicInput, SymbolicOutput
 from theano.compile.ops import deep_copy_op
 from theano.compile.sharedvalue import SharedVariable
@@ -429,6 +430,33 @@ class FunctionMaker:
         in_vars = [inp.variable for inp in self.inputs]
         out_vars = [out.variable for out in self.all_outputs]
         self._check_unused_inputs(in_vars, out_vars)
+        cache_key = graph_cache.signature(in_vars, out_vars, self._rewrite_settings())
+        cached = graph_cache.lookup(cache_key)
+        if cached is not None:
+            self.fgraph, self.destroyed_input_indices = cached
+            self.optimization_time = 0.0
+        else:
+            self._rewrite(in_vars, out_vars, accept_inplace)
+            graph_cache.store(cache_key, self.fgraph, self.destroyed_input_indices)
+        self.linker = self.mode.linker
+        self.linker_time = 0.0  # measured by create()
+        self.construction_time = time.perf_counter() - construct_start
+
+    def _rewrite_settings(self) -> tuple:
+        """Everything besides the graph that decides what the rewrites produce (part of the key
+        of :mod:`theano.compile.graph_cache`)."""
+        import theano
+
+        mode = self.mode
+        config = theano.config
+        inputs = tuple((inp.mutable, bool(inp.borrow), inp.shared, inp.implicit,
+                        isinstance(inp, In) and inp.has_default, inp.update is not None) for inp in self.inputs)
+        outputs = tuple(bool(out.borrow) for out in self.all_outputs)
+        return (type(mode), mode.optimizer, mode.included, mode.excluded, mode.required, config.optimizer_including,
+                config.optimizer_excluding, config.optimizer_requiring, self.accept_inplace, inputs, outputs)
+
+    def _rewrite(self, in_vars, out_vars, accept_inplace: bool) -> None:
+        """Clone the graph into a FunctionGraph, rewrite it, and protect what must not alias."""
         fgraph = FunctionGraph(in_vars, out_vars, clone=True)
         has_inplace = any(getattr(node.op, "destroy_map", None) for node in fgraph.apply_nodes)
         if has_inplace and not accept_inplace:
@@ -453,9 +481,6 @@ class FunctionMaker:
         insert_deepcopy(fgraph, self.inputs, self.all_outputs)
         self.destroyed_input_indices = [fgraph.inputs.index(var) for var in _destroyed_inputs(fgraph)]
         self.fgraph = fgraph
-        self.linker = self.mode.linker
-        self.linker_time = 0.0  # measured by create()
-        self.construction_time = time.perf_counter() - construct_start
 
     def _protect_inputs(self, fgraph, has_inplace: bool) -> None:
         """Tell the destroy handler which inputs no rewrite may overwrite.

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from theano.configdefaults import config
 from theano.graph.basic import Apply
 from theano.link.c import compiler
 from theano.link.c.cache import get_module
@@ -102,11 +103,25 @@ def kernel_for(node: Apply) -> Kernel | None:
     if not _loaded:
         _load_generators()
         _loaded = True
+    try:
+        key = (node.op, tuple(v.type for v in node.inputs), tuple(v.type for v in node.outputs), config.openmp)
+        if key in _by_signature:
+            return _by_signature[key]
+    except TypeError:  # an unhashable op or type
+        key = None
+    kernel = None
     for cls in type(node.op).__mro__:
         gen = _GENERATORS.get(cls)
         if gen is not None:
-            return gen(node)
-    return None
+            kernel = gen(node)
+            break
+    if key is not None:
+        _by_signature[key] = kernel
+    return kernel
+
+
+# (op, input types, output types) -> Kernel or None: a kernel depends on nothing else
+_by_signature: dict[tuple, Kernel | None] = {}
 
 
 def symbol_name(prefix: str, source: str) -> str:
@@ -155,7 +170,6 @@ def compile_kernels(kernels: Sequence[Kernel], max_workers: int | None = None) -
     A kernel that does not compile or load gets the address 0 (its node then runs in Python)
     and a warning naming it; a missing compiler raises ``MissingCompilerError``.
     """
-    from theano.configdefaults import config
 
     keys = [(config.compiledir, config.cxx, config.openmp, config.gcc.cxxflags, k.name, k.source, k.compile_flags,
              k.link_flags) for k in kernels]

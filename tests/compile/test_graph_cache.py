@@ -1,0 +1,62 @@
+"""The per-process cache of rewritten graphs: hits only for the same structure and settings."""
+
+import numpy as np
+
+import theano
+import theano.tensor as T
+from theano.compile import graph_cache
+
+
+def _chain(x, c):
+    return T.tanh(x * c) + x
+
+
+def test_same_graph_is_rewritten_once():
+    graph_cache.clear()
+    x = T.dvector("x")
+    out = _chain(x, 2.0)
+    f = theano.function([x], out)
+    g = theano.function([x], out)
+    assert f.maker.optimization_time > 0.0
+    assert g.maker.optimization_time == 0.0
+    v = np.linspace(-1, 1, 7)
+    np.testing.assert_allclose(g(v), np.tanh(v * 2.0) + v)
+    # the two functions own separate graphs
+    assert f.maker.fgraph is not g.maker.fgraph
+    assert not set(f.maker.fgraph.variables) & set(g.maker.fgraph.variables)
+
+
+def test_equal_structure_built_twice_hits():
+    graph_cache.clear()
+    x, y = T.dvector("x"), T.dvector("y")
+    theano.function([x], _chain(x, 2.0))
+    g = theano.function([y], _chain(y, 2.0))
+    assert g.maker.optimization_time == 0.0
+
+
+def test_different_constants_modes_and_flags_miss():
+    graph_cache.clear()
+    x = T.dvector("x")
+    v = np.linspace(-1, 1, 5)
+    f = theano.function([x], _chain(x, 2.0))
+    g = theano.function([x], _chain(x, 3.0))
+    assert g.maker.optimization_time > 0.0
+    np.testing.assert_allclose(f(v), np.tanh(2 * v) + v)
+    np.testing.assert_allclose(g(v), np.tanh(3 * v) + v)
+    h = theano.function([x], _chain(x, 2.0), mode=theano.Mode(optimizer="fast_compile"))
+    assert h.maker.optimization_time > 0.0
+    m = theano.function([theano.In(x, mutable=True)], _chain(x, 2.0))
+    assert m.maker.optimization_time > 0.0
+
+
+def test_updates_and_shared_variables_keep_their_meaning():
+    graph_cache.clear()
+    w1 = theano.shared(np.zeros(3))
+    w2 = theano.shared(np.ones(3))
+    x = T.dvector("x")
+    f1 = theano.function([x], [], updates=[(w1, w1 + x)])
+    f2 = theano.function([x], [], updates=[(w2, w2 + x)])
+    f1(np.ones(3))
+    f2(np.ones(3))
+    np.testing.assert_array_equal(w1.get_value(), 1.0)
+    np.testing.assert_array_equal(w2.get_value(), 2.0)

@@ -1,0 +1,118 @@
+"""A per-process cache of rewritten graphs: compiling the same graph twice rewrites it once.
+
+The key is the structure of the graph handed to ``theano.function``: for each node in
+topological order its op (ops compare by ``__props__``) and where each input comes from (a
+function input by position, a constant by type and value, or an earlier node's output), plus
+everything else that steers the rewrites (the mode's optimizer and tags, the inputs' flags, the
+outputs' ``borrow``). A hit returns a copy of the rewritten graph, so the second compilation of
+a 1,000-op expression costs a walk over its nodes instead of the whole optimizer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from theano.graph.basic import Constant, Variable, io_toposort
+
+MAX_ENTRIES = 256
+
+
+class _Key:
+    """A graph's structure as a dictionary key that hashes its (long) tuple only once."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple):
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
+
+_entries: OrderedDict[_Key, tuple] = OrderedDict()
+
+
+def _constant_key(const: Constant) -> tuple | None:
+    data = const.data
+    if isinstance(data, np.ndarray):
+        return ("array", const.type, data.dtype.str, data.shape, hashlib.sha1(np.ascontiguousarray(data)).digest())
+    if isinstance(data, np.generic):
+        return ("scalar", const.type, data.dtype.str, data.tobytes())
+    try:
+        hash(data)
+    except TypeError:
+        return None
+    return ("value", const.type, type(data), data)
+
+
+def signature(inputs: Sequence[Variable], outputs: Sequence[Variable], extra: tuple) -> _Key | None:
+    """The structural key of the graph from ``inputs`` to ``outputs``, or None when it cannot
+    be made (an unhashable op or constant, a variable that is neither input nor constant)."""
+    refs: dict[Variable, tuple] = {var: ("in", k) for k, var in enumerate(inputs)}
+    parts: list = [extra, tuple(var.type for var in inputs)]
+    try:
+        for position, node in enumerate(io_toposort(list(inputs), list(outputs))):
+            args = []
+            for var in node.inputs:
+                ref = refs.get(var)
+                if ref is None:
+                    if not isinstance(var, Constant):
+                        return None
+                    ref = _constant_key(var)
+                    if ref is None:
+                        return None
+                    refs[var] = ref
+                args.append(ref)
+            parts.append((node.op, tuple(args), tuple(out.type for out in node.outputs)))
+            for k, out in enumerate(node.outputs):
+                refs[out] = ("node", position, k)
+        out_refs = []
+        for var in outputs:
+            ref = refs.get(var)
+            if ref is None:
+                if not isinstance(var, Constant):
+                    return None
+                ref = _constant_key(var)
+                if ref is None:
+                    return None
+            out_refs.append(ref)
+        parts.append(tuple(out_refs))
+        return _Key(tuple(parts))
+    except TypeError:
+        return None
+
+
+def lookup(key: _Key | None) -> tuple[Any, list[int]] | None:
+    """A private copy of the rewritten graph stored under ``key`` and its destroyed input indices."""
+    if key is None:
+        return None
+    entry = _entries.get(key)
+    if entry is None:
+        return None
+    _entries.move_to_end(key)
+    fgraph, destroyed = entry
+    copy, _ = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
+    return copy, list(destroyed)
+
+
+def store(key: _Key | None, fgraph, destroyed: Sequence[int]) -> None:
+    """Keep a copy of the rewritten ``fgraph`` (without its features) under ``key``."""
+    if key is None:
+        return
+    copy, _ = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
+    _entries[key] = (copy, tuple(destroyed))
+    while len(_entries) > MAX_ENTRIES:
+        _entries.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget every cached graph."""
+    _entries.clear()

@@ -167,3 +167,14 @@ def test_warnings_free_compile():
         warnings.simplefilter("error")
         f = theano.function([x], T.sqr(x) + 1, mode=C_MODE)
     np.testing.assert_allclose(f(np.ones(3, dtype="float32")), 2.0)
+
+
+def test_read_only_mutable_input_is_not_written():
+    x = T.dvector("x")
+    f = theano.function([theano.In(x, mutable=True)], T.exp(x) * 2.0, mode=C_MODE)
+    value = np.zeros(5)
+    value.flags.writeable = False
+    np.testing.assert_allclose(f(value), 2.0)
+    np.testing.assert_array_equal(value, 0.0)
+    writable = np.zeros(5)
+    np.testing.assert_allclose(f(writable), 2.0)

@@ -139,8 +139,18 @@ static int cb_alloc_output(th_ctx *ctx, int i, int nd, const th_int *dims) {
             call->error_kind = TH_VALUE_ERROR;
             return -1;
         }
-        Py_INCREF(target);
-        result = (PyObject *)target;
+        if (PyArray_ISWRITEABLE(target)) {
+            Py_INCREF(target);
+            result = (PyObject *)target;
+        } else {
+            /* read-only memory (a broadcast view, a buffer): compute into a copy of it */
+            result = PyArray_NewCopy(target, NPY_CORDER);
+            if (result == NULL) {
+                PyErr_Clear();
+                cb_set_error(ctx, TH_MEMORY_ERROR, "cannot copy a read-only input to overwrite it");
+                return -1;
+            }
+        }
     } else {
         PyObject *old = cell_value(call->program, step->out_cell[i]);
         if (PyArray_CheckExact(old) && Py_REFCNT(old) == 1) {

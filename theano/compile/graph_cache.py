@@ -99,16 +99,26 @@ def lookup(key: _Key | None) -> tuple[Any, list[int]] | None:
         return None
     _entries.move_to_end(key)
     fgraph, destroyed = entry
+    return _copy(fgraph), list(destroyed)
+
+
+def _copy(fgraph):
+    """A copy of ``fgraph`` without its rewriting features, but with a destroy handler when some
+    node overwrites memory: its orderings (every reader of a value runs before the node that
+    overwrites it) are part of what the graph means."""
+    from theano.graph.destroyhandler import DestroyHandler
+
     copy, _ = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
-    return copy, list(destroyed)
+    if any(getattr(node.op, "destroy_map", None) for node in copy.apply_nodes):
+        copy.attach_feature(DestroyHandler())
+    return copy
 
 
 def store(key: _Key | None, fgraph, destroyed: Sequence[int]) -> None:
     """Keep a copy of the rewritten ``fgraph`` (without its features) under ``key``."""
     if key is None:
         return
-    copy, _ = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
-    _entries[key] = (copy, tuple(destroyed))
+    _entries[key] = (_copy(fgraph), tuple(destroyed))
     while len(_entries) > MAX_ENTRIES:
         _entries.popitem(last=False)
 

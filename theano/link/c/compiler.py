@@ -149,13 +149,15 @@ def compile_flags() -> list[str]:
 
     ``-O3 -march=native`` and nothing that changes floating-point results (no ``-ffast-math``:
     it breaks NaN checks). ``-fno-math-errno`` only tells the compiler that math functions need
-    not set ``errno``, which lets it call glibc's vector versions (libmvec) in loops.
+    not set ``errno``, which lets it call glibc's vector versions (libmvec) in loops, and
+    ``-fno-trapping-math`` that nothing reads the floating-point exception flags, which lets it
+    vectorize ``floor``/``ceil`` and selects between computed values; neither changes a result.
     ``-ffp-contract=off`` keeps ``a * b + c`` two roundings, as NumPy computes it (gcc would
     otherwise fuse it into one FMA instruction and results would differ in the last bit).
     ``-fopenmp`` when ``config.openmp``; then ``config.gcc.cxxflags``.
     """
-    flags = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fPIC", "-shared",
-             "-fvisibility=hidden"]
+    flags = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fPIC",
+             "-shared", "-fvisibility=hidden"]
     flags += [f"-I{directory}" for directory in _include_dirs()]
     if config.openmp:
         flags.append("-fopenmp")

@@ -43,6 +43,17 @@ def _default_compiledir(cfg: TheanoConfigParser) -> str:
     return os.path.join(cfg.base_compiledir, cfg.compiledir_format)
 
 
+def _default_openmp() -> bool:
+    """OpenMP on when this process may use more than one CPU, unless ``OMP_NUM_THREADS=1``."""
+    if os.environ.get("OMP_NUM_THREADS", "").strip() == "1":
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus > 1
+
+
 def _default_cxx() -> str:
     """``gcc`` if it is on PATH, else ``cc``, else '' (no compiler: the Python backend)."""
     for name in ("gcc", "cc"):
@@ -89,7 +100,8 @@ def _declare(cfg: TheanoConfigParser) -> None:
     add("compiledir_max_mb", "Size bound of the compile cache in MiB (least recently used entries go first)",
         IntParam(1024, low=1))
     add("cxx", "The C compiler (empty: none, use the Python backend)", ConfigParam(_default_cxx, str))
-    add("openmp", "Use OpenMP in generated C", BoolParam(False))
+    add("openmp", "Use OpenMP in generated C (threads: OMP_NUM_THREADS, else every CPU); on by default with "
+        "more than one CPU", BoolParam(_default_openmp))
     add("openmp_elemwise_minsize", "Smallest elementwise loop run with OpenMP",
         IntParam(200000, low=0))
     add("on_unused_input", "What to do with an input the outputs do not need",

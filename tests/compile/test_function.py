@@ -275,7 +275,9 @@ def test_runtime_shape_error_names_op_shapes_and_user_line():
 
 def test_profile_collects_node_times():
     x = T.dvector("x")
-    f = function([x], T.exp(x).sum(), profile=True)
+    from theano.compile.profiling import ProfileStats
+
+    f = function([x], T.exp(x).sum(), profile=ProfileStats(atexit_print=False))
     f(np.ones(4))
     assert f.profile.fct_callcount == 1
     assert f.profile.apply_time

@@ -158,7 +158,7 @@ def test_debugmode_compares_c_with_python():
     checks = _DebugChecks(check_isfinite=False)
     value = np.zeros(3)
     with pytest.raises(BadThunkOutput, match="disagree"):
-        checks._compare_with_c(node, [value, None], [value, np.array(1.0)], [np.full(3, 5.0)], set())
+        checks._compare_with_c(node, [value, None], [value, np.array([1.0])], [np.full(3, 5.0)], set())
 
 
 def test_warnings_free_compile():

@@ -57,13 +57,19 @@ def c_literal(value, dtype: str) -> str:
 
 
 class _Body:
-    """The scalar computation of one element, as C statements over named inputs."""
+    """The scalar computation of one element, as C statements over named inputs.
+
+    Constants of a Composite are not written into the code: they are fields of a struct
+    (``th_constants``) filled from the kernel's parameters, so Composites that differ only in
+    their constants share one compiled kernel. ``constants`` lists (field, dtype, value).
+    """
 
     def __init__(self, node):
         scalar_op = node.op.scalar_op
         in_dtypes = tuple(x.type.dtype for x in node.inputs)
         out_dtypes = [o.type.dtype for o in node.outputs]
         self.lines: list[str] = []
+        self.constants: list[tuple[str, str, object]] = []
         self.ok = True
         names: dict = {}
         if isinstance(scalar_op, Composite):
@@ -74,6 +80,9 @@ class _Body:
                 if not self._emit(inner.op, inner.inputs, inner.outputs, names):
                     return
             results = [self._name_of(out, names) for out in outputs]
+            if any(r is None for r in results):
+                self.ok = False
+                return
             result_dtypes = [out.type.dtype for out in outputs]
         else:
             inner_in = [f"i{k}" for k in range(len(in_dtypes))]
@@ -81,7 +90,7 @@ class _Body:
             if expression is None or len(out_dtypes) != 1:
                 self.ok = False
                 return
-            self.lines.append(f"const {c_type(out_dtypes[0])} t0 = {expression};")
+            self.lines.append(f"const {c_type(out_dtypes[0])} t0 = {expression};  /* {scalar_op} */")
             results = ["t0"]
             result_dtypes = out_dtypes
         self.results = []
@@ -97,9 +106,9 @@ class _Body:
         if isinstance(var, Constant):
             if not supported(var.type.dtype):
                 return None
-            name = f"c{len(names)}"
-            value = np.asarray(var.data).item()
-            self.lines.append(f"const {c_type(var.type.dtype)} {name} = {c_literal(value, var.type.dtype)};")
+            name = f"c{len(self.constants)}"
+            self.constants.append((name, var.type.dtype, np.asarray(var.data).item()))
+            self.lines.append(f"const {c_type(var.type.dtype)} {name} = k->{name};")
             names[var] = name
             return name
         return None
@@ -123,12 +132,17 @@ class _Body:
         names[outputs[0]] = name
         return True
 
-
-def _mismatch(first: int, k: int, d: int) -> str:
-    """The format of the shape-mismatch error (the same words as the Python implementation's)."""
-    return (f"Input dimension mismatch: input[{first}].shape[{d}] = %lld, input[{k}].shape[{d}] = %lld "
-            "(an elementwise op only broadcasts dimensions declared broadcastable; use T.addbroadcast or a "
-            "row/col type)")
+    def constants_layout(self) -> tuple[list[tuple[str, str, int]], int]:
+        """Each constant's (field, dtype, byte offset) in ``th_constants`` (natural alignment, as
+        gcc lays the struct out) and the struct's size."""
+        layout = []
+        offset = 0
+        for name, dtype, _ in self.constants:
+            size = np.dtype(dtype).itemsize
+            offset = (offset + size - 1) // size * size
+            layout.append((name, dtype, offset))
+            offset += size
+        return layout, max(8, (offset + 7) // 8 * 8)
 
 
 def _indent(lines: list[str], depth: int) -> str:
@@ -136,161 +150,176 @@ def _indent(lines: list[str], depth: int) -> str:
     return "\n".join(pad + line for line in lines)
 
 
-def _all_broadcastable(var) -> bool:
-    return all(var.type.broadcastable)
+def _params(node, body: _Body) -> bytes:
+    """The kernel's parameters: each input's broadcastable dimensions as bits (int64), then the
+    constants in the layout of ``th_constants``."""
+    masks = [sum(1 << d for d, b in enumerate(x.type.broadcastable) if b) for x in node.inputs]
+    data = bytearray(np.asarray(masks, dtype=np.int64).tobytes())
+    layout, size = body.constants_layout()
+    block = bytearray(size)
+    for (_, dtype, offset), (_, _, value) in zip(layout, body.constants):
+        raw = np.asarray(value).astype(dtype).tobytes()
+        block[offset:offset + len(raw)] = raw
+    return bytes(data + block)
 
 
 @register_kernel(Elemwise)
 def elemwise_kernel(node) -> Kernel | None:
     """The C loop of an Elemwise node, or None when a dtype or scalar op has no C rendering."""
     variables = list(node.inputs) + list(node.outputs)
-    if not all(isinstance(v.type, TensorType) and supported(v.type.dtype) for v in variables):
+    if not node.inputs or not all(isinstance(v.type, TensorType) and supported(v.type.dtype) for v in variables):
         return None
     nd = node.outputs[0].type.ndim
-    if any(v.type.ndim != nd for v in variables):
+    if nd > 32 or any(v.type.ndim != nd for v in variables):
         return None
     body = _Body(node)
     if not body.ok:
         return None
-    source = _kernel_source(node, body, nd)
+    source = _kernel_source(node, body)
     name = symbol_name("elemwise", source)
-    return Kernel(name, source.replace("KERNEL_NAME", name))
+    return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(node, body))
 
 
-def _kernel_source(node, body: _Body, nd: int) -> str:
+def _kernel_source(node, body: _Body) -> str:
+    """The kernel's C: the same for every number of dimensions and broadcast pattern, except
+    which inputs are single values (read once) and which hold one value per row."""
+    from theano.configdefaults import config
+
     n_in, n_out = len(node.inputs), len(node.outputs)
+    n_ops = n_in + n_out
     in_types = [c_type(x.type.dtype) for x in node.inputs]
     out_types = [c_type(o.type.dtype) for o in node.outputs]
-    inplace = bool(node.op.inplace_pattern)
-    restrict = "" if inplace else "restrict "
-    scalar_inputs = [k for k, x in enumerate(node.inputs) if _all_broadcastable(x)]
-    lines = [scalar_c.support_code(), f"/* {node.op} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
-             f"({', '.join(str(o.type) for o in node.outputs)}) */"]
-    params = [f"const {in_types[k]} i{k}" for k in range(n_in)] + [f"{out_types[o]} *o{o}" for o in range(n_out)]
+    restrict = "" if node.op.inplace_pattern else "restrict "
+    nd = node.outputs[0].type.ndim
+    # statically known from the types: inputs that are one value, and one value per row
+    single = [k for k, x in enumerate(node.inputs) if all(x.type.broadcastable)]
+    per_row = [k for k, x in enumerate(node.inputs) if nd and x.type.broadcastable[-1] and k not in single]
+    openmp = bool(config.openmp)
+    layout, _ = body.constants_layout()
+
+    lines = [scalar_c.support_code()]
+    if openmp:
+        lines.append("#include <omp.h>")
+    lines.append(f"/* {node.op} : ({', '.join(x.type.dtype for x in node.inputs)}) -> "
+                 f"({', '.join(o.type.dtype for o in node.outputs)}); any number of dimensions */")
+    lines.append("typedef struct {")
+    lines += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]
+    lines.append("} th_constants;")
+    lines.append("")
+    params = ["const th_constants *k"] + [f"const {in_types[j]} i{j}" for j in range(n_in)]
+    params += [f"{out_types[o]} *o{o}" for o in range(n_out)]
     lines.append(f"static inline void th_element({', '.join(params)}) {{")
     lines.append(_indent(body.lines + [f"*o{o} = {body.results[o]};" for o in range(n_out)], 1))
     lines.append("}")
     lines.append("")
-    lines.append("TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {")
-    lines.append("    th_array *in = ctx->inputs, *out = ctx->outputs;")
-    # -- the output shape, with Theano's broadcasting check
-    lines.append(f"    th_int dims[{max(nd, 1)}];")
-    for d in range(nd):
-        owners = [k for k, x in enumerate(node.inputs) if not x.type.broadcastable[d]]
-        if not owners:
-            lines.append(f"    dims[{d}] = 1;")
-            continue
-        first = owners[0]
-        lines.append(f"    dims[{d}] = in[{first}].dims[{d}];")
-        for k in owners[1:]:
-            lines.append(f"    if (in[{k}].dims[{d}] != dims[{d}]) {{")
-            lines.append("        char message[256];")
-            lines.append(f'        snprintf(message, sizeof message, "{_mismatch(first, k, d)}", '
-                         f'(long long)dims[{d}], (long long)in[{k}].dims[{d}]);')
-            lines.append("        TH_FAIL(ctx, TH_VALUE_ERROR, message);")
-            lines.append("    }")
-    for o in range(n_out):
-        lines.append(f"    if (ctx->alloc_output(ctx, {o}, {nd}, dims)) return -1;")
-    lines.append("    th_int n = 1;")
-    for d in range(nd):
-        lines.append(f"    n *= dims[{d}];")
-    lines.append("    if (n == 0) return 0;")
-    # -- the flat loop
-    full = [k for k in range(n_in) if k not in scalar_inputs]
-    checks = [f"th_c_contiguous(&in[{k}], sizeof({in_types[k]}))" for k in full]
-    checks += [f"in[{k}].dims[{d}] == dims[{d}]" for k in full for d in range(nd)]
-    checks += [f"th_c_contiguous(&out[{o}], sizeof({out_types[o]}))" for o in range(n_out)]
-    condition = " && ".join(checks) if checks else "1"
-    lines.append(f"    if ({condition}) {{")
+    # -- the plan shared by the loops
+    lines.append("typedef struct {")
+    lines.append(f"    char *data[{n_ops}];")
+    lines.append(f"    th_int strides[{n_ops}][TH_MAX_DIMS];  /* 0 along broadcast dimensions */")
+    lines.append("    th_int dims[TH_MAX_DIMS];")
+    lines.append("    int nd;")
+    lines.append("    th_constants k;")
+    lines.append("} th_plan;")
+    lines.append("")
+    # -- the flat loop: every operand contiguous with the output's shape, or a single value
+    lines.append("/* Elements [first, last) when every operand is contiguous (or a single value). */")
+    lines.append("static void th_flat(const th_plan *plan, th_int first, th_int last) {")
     flat = []
-    for k in range(n_in):
-        if k in scalar_inputs:
-            flat.append(f"const {in_types[k]} i{k} = *(const {in_types[k]} *)in[{k}].data;")
+    for j in range(n_in):
+        if j in single:
+            flat.append(f"const {in_types[j]} i{j} = *(const {in_types[j]} *)plan->data[{j}];")
         else:
-            flat.append(f"const {in_types[k]} *{restrict}a{k} = (const {in_types[k]} *)in[{k}].data;")
+            flat.append(f"const {in_types[j]} *{restrict}a{j} = (const {in_types[j]} *)plan->data[{j}];")
     for o in range(n_out):
-        flat.append(f"{out_types[o]} *{restrict}r{o} = ({out_types[o]} *)out[{o}].data;")
-    lines.append(_indent(flat, 2))
-    lines.append(_omp_pragma("n", 2))
-    lines.append("        for (th_int e = 0; e < n; e++) {")
-    args = [f"a{k}[e]" if k in full else f"i{k}" for k in range(n_in)] + [f"&r{o}[e]" for o in range(n_out)]
-    lines.append(_indent([f"th_element({', '.join(args)});"], 3))
-    lines.append("        }")
-    lines.append("        return 0;")
-    lines.append("    }")
-    # -- the strided loop
-    lines.append(_strided_loop(node, body, nd, in_types, out_types))
-    lines.append("    return 0;")
+        flat.append(f"{out_types[o]} *{restrict}r{o} = ({out_types[o]} *)plan->data[{n_in + o}];")
+    flat.append("for (th_int e = first; e < last; e++) {")
+    args = ["&plan->k"] + [f"i{j}" if j in single else f"a{j}[e]" for j in range(n_in)] + [
+        f"&r{o}[e]" for o in range(n_out)]
+    flat.append(f"    th_element({', '.join(args)});")
+    flat.append("}")
+    lines.append(_indent(flat, 1))
+    lines.append("}")
+    lines.append("")
+    # -- the strided loop: rows along the last dimension
+    lines.append("/* Rows [first, last) of the last dimension, any strides. */")
+    lines.append("static void th_rows(const th_plan *plan, th_int first, th_int last) {")
+    rows = ["const int nd = plan->nd;",
+            "const th_int length = nd ? plan->dims[nd - 1] : 1;"]
+    for op in range(n_ops):
+        rows.append(f"const th_int step{op} = nd ? plan->strides[{op}][nd - 1] : 0;")
+    unit = [f"step{j} == sizeof({in_types[j]})" for j in range(n_in) if j not in single and j not in per_row]
+    unit += [f"step{n_in + o} == sizeof({out_types[o]})" for o in range(n_out)]
+    rows.append(f"const int unit = {' && '.join(unit) or '1'};")
+    rows.append("for (th_int r = first; r < last; r++) {")
+    inner = [f"char *p{op} = plan->data[{op}];" for op in range(n_ops)]
+    inner.append("th_int rest = r;")
+    inner.append("for (int d = nd - 2; d >= 0; d--) {")
+    inner.append("    const th_int i = rest % plan->dims[d];")
+    inner.append("    rest /= plan->dims[d];")
+    inner += [f"    p{op} += i * plan->strides[{op}][d];" for op in range(n_ops)]
+    inner.append("}")
+    inner.append("if (unit) {")
+    typed = []
+    for j in range(n_in):
+        if j in single or j in per_row:
+            typed.append(f"const {in_types[j]} i{j} = *(const {in_types[j]} *)p{j};")
+        else:
+            typed.append(f"const {in_types[j]} *a{j} = (const {in_types[j]} *)p{j};")
+    typed += [f"{out_types[o]} *r{o} = ({out_types[o]} *)p{n_in + o};" for o in range(n_out)]
+    typed.append("for (th_int e = 0; e < length; e++) {")
+    args = ["&plan->k"] + [f"i{j}" if (j in single or j in per_row) else f"a{j}[e]" for j in range(n_in)] + [
+        f"&r{o}[e]" for o in range(n_out)]
+    typed.append(f"    th_element({', '.join(args)});")
+    typed.append("}")
+    inner += ["    " + line for line in typed]
+    inner.append("} else {")
+    inner.append("    for (th_int e = 0; e < length; e++) {")
+    args = ["&plan->k"] + [f"*(const {in_types[j]} *)(p{j} + e * step{j})" for j in range(n_in)] + [
+        f"({out_types[o]} *)(p{n_in + o} + e * step{n_in + o})" for o in range(n_out)]
+    inner.append(f"        th_element({', '.join(args)});")
+    inner.append("    }")
+    inner.append("}")
+    rows += ["    " + line for line in inner]
+    rows.append("}")
+    lines.append(_indent(rows, 1))
+    lines.append("}")
+    lines.append("")
+    # -- the entry point
+    lines.append("TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {")
+    entry = ["th_array *in = ctx->inputs, *out = ctx->outputs;",
+             "const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */",
+             "th_plan plan;",
+             f"memcpy(&plan.k, ctx->params + {n_in} * sizeof(th_int), sizeof plan.k);",
+             "const int nd = in[0].nd;",
+             f"if (th_elemwise_shape(ctx, {n_in}, bcast, plan.dims)) return -1;",
+             "plan.nd = nd;"]
+    entry += [f"if (ctx->alloc_output(ctx, {o}, nd, plan.dims)) return -1;" for o in range(n_out)]
+    entry += ["th_int n = 1;",
+              "for (int d = 0; d < nd; d++) n *= plan.dims[d];",
+              "if (n == 0) return 0;"]
+    operands = [f"in[{j}]" for j in range(n_in)] + [f"out[{o}]" for o in range(n_out)]
+    entry += [f"plan.data[{op}] = {array}.data;" for op, array in enumerate(operands)]
+    entry.append("for (int d = 0; d < nd; d++) {")
+    entry += [f"    plan.strides[{op}][d] = {array}.dims[d] == 1 ? 0 : {array}.strides[d];"
+              for op, array in enumerate(operands)]
+    entry.append("}")
+    checks = [f"th_c_contiguous(&in[{j}], sizeof({in_types[j]})) && th_same_dims(&in[{j}], plan.dims)"
+              for j in range(n_in) if j not in single]
+    checks += [f"th_c_contiguous(&out[{o}], sizeof({out_types[o]}))" for o in range(n_out)]
+    entry.append(f"const int flat = {' && '.join(checks) or '1'};")
+    entry.append("const th_int count = flat ? n : n / (nd ? plan.dims[nd - 1] : 1);")
+    if openmp:
+        entry += ["if (ctx->n_threads > 1 && n >= ctx->omp_min_size) {",
+                  "    #pragma omp parallel num_threads(ctx->n_threads)",
+                  "    {",
+                  "        const th_int threads = omp_get_num_threads(), t = omp_get_thread_num();",
+                  "        const th_int first = count * t / threads, last = count * (t + 1) / threads;",
+                  "        if (flat) th_flat(&plan, first, last); else th_rows(&plan, first, last);",
+                  "    }",
+                  "    return 0;",
+                  "}"]
+    entry.append("if (flat) th_flat(&plan, 0, count); else th_rows(&plan, 0, count);")
+    entry.append("return 0;")
+    lines.append(_indent(entry, 1))
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _omp_pragma(count: str, depth: int) -> str:
-    from theano.configdefaults import config
-
-    if not config.openmp:
-        return ""
-    return ("    " * depth + f"#pragma omp parallel for schedule(static) if ({count} >= ctx->omp_min_size) "
-            "num_threads(ctx->n_threads)")
-
-
-def _strided_loop(node, body: _Body, nd: int, in_types: list[str], out_types: list[str]) -> str:
-    n_in, n_out = len(node.inputs), len(node.outputs)
-    operands = [(f"in[{k}]", in_types[k], f"p{k}") for k in range(n_in)]
-    operands += [(f"out[{o}]", out_types[o], f"q{o}") for o in range(n_out)]
-    lines = ["    {"]
-    # per operand and dimension: the stride in bytes, 0 where the operand is broadcast
-    for array, _, pointer in operands:
-        for d in range(nd):
-            lines.append(f"        const th_int {pointer}s{d} = {array}.dims[{d}] == 1 ? 0 : {array}.strides[{d}];")
-    if nd == 0:
-        args = [f"*(const {t} *){a}.data" for a, t, _ in operands[:n_in]]
-        args += [f"({t} *){a}.data" for a, t, _ in operands[n_in:]]
-        lines.append(_indent([f"th_element({', '.join(args)});"], 2))
-        lines.append("    }")
-        return "\n".join(lines)
-    depth = 2
-    for array, _, pointer in operands:
-        lines.append(f"{'    ' * depth}char *{pointer}_0 = {array}.data;")
-    outer = nd - 1
-    if outer >= 1:
-        omp = _omp_pragma("n", depth)
-        if omp:
-            lines.append(omp)
-    for d in range(outer):
-        lines.append(f"{'    ' * depth}for (th_int j{d} = 0; j{d} < dims[{d}]; j{d}++) {{")
-        depth += 1
-        for _, _, pointer in operands:
-            lines.append(f"{'    ' * depth}char *{pointer}_{d + 1} = {pointer}_{d} + j{d} * {pointer}s{d};")
-    last = nd - 1
-    # inputs broadcastable along the last dimension hold one value per row: read it once
-    hoisted = [k for k in range(n_in) if node.inputs[k].type.broadcastable[last]]
-    unit = " && ".join(f"{p}s{last} == sizeof({t})" for k, (_, t, p) in enumerate(operands)
-                       if k not in hoisted) or "1"
-    # inner loop, contiguous along the last dimension: typed indexing, which gcc vectorizes
-    lines.append(f"{'    ' * depth}if ({unit}) {{")
-    inner = []
-    for k, (_, t, p) in enumerate(operands[:n_in]):
-        if k in hoisted:
-            inner.append(f"const {t} i{k} = *(const {t} *){p}_{last};")
-        else:
-            inner.append(f"const {t} *a{k} = (const {t} *){p}_{last};")
-    for o, (_, t, p) in enumerate(operands[n_in:]):
-        inner.append(f"{t} *r{o} = ({t} *){p}_{last};")
-    lines.append(_indent(inner, depth + 1))
-    lines.append(f"{'    ' * (depth + 1)}for (th_int e = 0; e < dims[{last}]; e++) {{")
-    args = [f"i{k}" if k in hoisted else f"a{k}[e]" for k in range(n_in)] + [f"&r{o}[e]" for o in range(n_out)]
-    lines.append(_indent([f"th_element({', '.join(args)});"], depth + 2))
-    lines.append(f"{'    ' * (depth + 1)}}}")
-    lines.append(f"{'    ' * depth}}} else {{")
-    lines.append(f"{'    ' * (depth + 1)}for (th_int e = 0; e < dims[{last}]; e++) {{")
-    args = [f"*(const {t} *)({p}_{last} + e * {p}s{last})" for _, t, p in operands[:n_in]]
-    args += [f"({t} *)({p}_{last} + e * {p}s{last})" for _, t, p in operands[n_in:]]
-    lines.append(_indent([f"th_element({', '.join(args)});"], depth + 2))
-    lines.append(f"{'    ' * (depth + 1)}}}")
-    lines.append(f"{'    ' * depth}}}")
-    for _ in range(outer):
-        depth -= 1
-        lines.append(f"{'    ' * depth}}}")
-    lines.append("    }")
-    return "\n".join(lines)

@@ -37,6 +37,9 @@ class Kernel:
     pyapi : bool
         Whether the code uses the Python and NumPy C APIs (``int name(PyObject **inputs,
         PyObject **outputs)``, see ``run_pyapi_step`` in runtime.c) instead of the kernel ABI.
+    params : bytes
+        Constant data the runtime hands the kernel as ``ctx->params`` (not part of the compiled
+        code: nodes whose kernels differ only in it share one compiled object).
     compile_flags, link_flags : tuple of str
         Extra compiler arguments before and after the source file (``-x c++``, ``-I``, ``-L``,
         ``-l``: a user op's ``c_compile_args``, ``c_libraries``, ...); part of the cache key.
@@ -47,6 +50,7 @@ class Kernel:
     pyapi: bool = False
     compile_flags: tuple[str, ...] = ()
     link_flags: tuple[str, ...] = ()
+    params: bytes = dataclasses.field(default=b"", compare=False)
 
     def full_source(self) -> str:
         if self.pyapi:

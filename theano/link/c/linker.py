@@ -174,7 +174,9 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         dead_cells = tuple(index[id(c)] for c in dead if id(c) in index and id(c) not in outputs)
         thunk = None if address else _Thunk(py_vm, py_step)
         pyapi = bool(kernel is not None and kernel.pyapi)
-        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells, pyapi))
+        params = kernel.params if kernel is not None and address else b""
+        in_nd = tuple(v.type.ndim if isinstance(v.type, TensorType) else -1 for v in node.inputs)
+        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells, pyapi, params or None, in_nd))
         c_nodes.append(bool(address))
     for var in fgraph.outputs:
         cell_of(var)

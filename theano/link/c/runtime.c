@@ -36,6 +36,8 @@ typedef struct {
     int *destroy;      /* for each output: the input position it overwrites, or -1 */
     int *out_typenum;  /* for each output: its NumPy type number */
     int *dead;         /* cells emptied after this step (allow_gc) */
+    char *params;      /* the kernel's constant bytes (ctx->params), or NULL */
+    int *in_nd;        /* for each input: the number of dimensions its type says, or -1 */
 } Step;
 
 typedef struct {
@@ -241,6 +243,11 @@ static int run_kernel_step(Program *p, Step *s) {
             return -1;
         }
         in_arrays[i] = (PyArrayObject *)value;
+        if (s->in_nd != NULL && s->in_nd[i] >= 0 && PyArray_NDIM(in_arrays[i]) != s->in_nd[i]) {
+            PyErr_Format(PyExc_TypeError, "input %d of the node has %d dimensions, its type says %d", i,
+                         PyArray_NDIM(in_arrays[i]), s->in_nd[i]);
+            return -1;
+        }
         fill_th_array(&inputs[i], in_arrays[i]);
     }
     memset(outputs, 0, sizeof outputs);
@@ -258,6 +265,7 @@ static int run_kernel_step(Program *p, Step *s) {
     call.ctx.n_threads = p->n_threads;
     call.ctx.omp_min_size = p->omp_min_size;
     call.ctx.runtime = &call;
+    call.ctx.params = s->params;
     call.program = p;
     call.step = s;
     call.in_arrays = in_arrays;
@@ -387,6 +395,8 @@ static void free_step(Step *s) {
     PyMem_Free(s->destroy);
     PyMem_Free(s->out_typenum);
     PyMem_Free(s->dead);
+    PyMem_Free(s->params);
+    PyMem_Free(s->in_nd);
 }
 
 static int check_cells(Program *p, const int *indices, int n) {
@@ -400,14 +410,27 @@ static int check_cells(Program *p, const int *indices, int n) {
 }
 
 /* A step from Python: (kernel address or 0, thunk or None, input cells, output cells,
- * destroyed input per output, output type numbers, dead cells[, uses the Python C API]). */
+ * destroyed input per output, output type numbers, dead cells[, uses the Python C API
+ * [, parameter bytes[, each input's number of dimensions (-1: any)]]]). */
 static int parse_step(Program *p, PyObject *spec, Step *s) {
-    PyObject *address, *thunk, *ins, *outs, *destroy, *typenums, *dead;
+    PyObject *address, *thunk, *ins, *outs, *destroy, *typenums, *dead, *in_nd = NULL;
     int pyapi = 0;
+    const char *params = NULL;
+    Py_ssize_t n_params = 0;
     memset(s, 0, sizeof *s);
-    if (!PyArg_ParseTuple(spec, "OOOOOOO|p", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead, &pyapi))
+    if (!PyArg_ParseTuple(spec, "OOOOOOO|pz#O", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead, &pyapi,
+                          &params, &n_params, &in_nd))
         return -1;
     s->pyapi = pyapi;
+    if (params != NULL && n_params > 0) {
+        /* pymalloc blocks are 16-byte aligned: kernels may read any scalar type in place */
+        s->params = PyMem_Malloc((size_t)n_params + 16);
+        if (s->params == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(s->params, params, (size_t)n_params);
+    }
     s->fn = (th_kernel_fn)PyLong_AsVoidPtr(address);
     if (PyErr_Occurred()) return -1;
     if (s->fn == NULL) {
@@ -424,6 +447,14 @@ static int parse_step(Program *p, PyObject *spec, Step *s) {
     if ((s->destroy = int_array_from(destroy, &n_destroy)) == NULL) return -1;
     if ((s->out_typenum = int_array_from(typenums, &n_typenums)) == NULL) return -1;
     if ((s->dead = int_array_from(dead, &s->n_dead)) == NULL) return -1;
+    if (in_nd != NULL && in_nd != Py_None) {
+        int n_nd = 0;
+        if ((s->in_nd = int_array_from(in_nd, &n_nd)) == NULL) return -1;
+        if (n_nd != s->n_in) {
+            PyErr_SetString(PyExc_ValueError, "a step needs one ndim per input");
+            return -1;
+        }
+    }
     if (n_destroy != s->n_out || n_typenums != s->n_out) {
         PyErr_SetString(PyExc_ValueError, "a step needs one destroy entry and one type number per output");
         return -1;

@@ -57,7 +57,13 @@ struct th_ctx {
     int n_threads;      /* config.openmp's thread count (1 without OpenMP) */
     th_int omp_min_size;  /* loops smaller than this stay on one thread */
     void *runtime;      /* the runtime's own data */
+    /* Constant bytes the linker gives this node's kernel (its Kernel.params), so that nodes
+     * differing only in such values (broadcast patterns, a Composite's constants) share one
+     * compiled kernel; NULL when there are none. */
+    const char *params;
 };
+
+#define TH_MAX_DIMS 32
 
 /* Number of elements of an array. */
 static inline th_int th_size(const th_array *a) {
@@ -76,6 +82,49 @@ static inline int th_c_contiguous(const th_array *a, th_int itemsize) {
     return 1;
 }
 
+/* Whether an array has exactly the given dimensions (as many as it has). */
+static inline int th_same_dims(const th_array *a, const th_int *dims) {
+    for (int d = 0; d < a->nd; d++)
+        if (a->dims[d] != dims[d]) return 0;
+    return 1;
+}
+
+static void th_set_mismatch(struct th_ctx *ctx, int owner, int k, int d, th_int a, th_int b);
+
+/* The output shape of an elementwise op on ctx's inputs (all of the same number of dimensions):
+ * `bcast[k]` has bit d set when input k's type declares dimension d broadcastable. Only such
+ * dimensions may differ (they have length 1); the others must agree, as Theano requires. */
+static int th_elemwise_shape(struct th_ctx *ctx, int n_in, const th_int *bcast, th_int *dims);
+
 #define TH_FAIL(ctx, kind, message) do { (ctx)->set_error((ctx), (kind), (message)); return -1; } while (0)
+
+static void th_set_mismatch(th_ctx *ctx, int owner, int k, int d, th_int a, th_int b) {
+    char message[320];
+    snprintf(message, sizeof message, "Input dimension mismatch: input[%d].shape[%d] = %lld, input[%d].shape[%d] "
+             "= %lld (an elementwise op only broadcasts dimensions declared broadcastable; use T.addbroadcast or a "
+             "row/col type)", owner, d, (long long)a, k, d, (long long)b);
+    ctx->set_error(ctx, TH_VALUE_ERROR, message);
+}
+
+static int th_elemwise_shape(th_ctx *ctx, int n_in, const th_int *bcast, th_int *dims) {
+    const int nd = ctx->inputs[0].nd;
+    if (nd > TH_MAX_DIMS) TH_FAIL(ctx, TH_VALUE_ERROR, "too many dimensions");
+    for (int d = 0; d < nd; d++) {
+        int owner = -1;
+        dims[d] = 1;
+        for (int k = 0; k < n_in; k++) {
+            if ((bcast[k] >> d) & 1) continue;
+            const th_int length = ctx->inputs[k].dims[d];
+            if (owner < 0) {
+                owner = k;
+                dims[d] = length;
+            } else if (length != dims[d]) {
+                th_set_mismatch(ctx, owner, k, d, dims[d], length);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
 
 #endif

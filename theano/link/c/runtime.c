@@ -225,6 +225,7 @@ static PyObject *error_type(int kind) {
     case TH_MEMORY_ERROR: return PyExc_MemoryError;
     case TH_ZERO_DIVISION_ERROR: return PyExc_ZeroDivisionError;
     case TH_RUNTIME_ERROR: return PyExc_RuntimeError;
+    case TH_ASSERTION_ERROR: return PyExc_AssertionError;
     default: return PyExc_ValueError;
     }
 }
@@ -235,9 +236,19 @@ static int run_kernel_step(Program *p, Step *s) {
     th_array outputs[s->n_out > 0 ? s->n_out : 1];
     PyArrayObject *in_arrays[s->n_in > 0 ? s->n_in : 1];
     PyObject *out_objects[s->n_out > 0 ? s->n_out : 1];
+    PyObject *scalars[s->n_in > 0 ? s->n_in : 1];  /* 0-d arrays made of NumPy scalar inputs */
+    for (int i = 0; i < s->n_in; i++) scalars[i] = NULL;
     for (int i = 0; i < s->n_in; i++) {
         PyObject *value = cell_value(p, s->in_cell[i]);
+        if (!PyArray_Check(value) && PyArray_IsScalar(value, Generic)) {
+            value = scalars[i] = PyArray_FromScalar(value, NULL);
+            if (value == NULL) {
+                for (int k = 0; k < i; k++) Py_XDECREF(scalars[k]);
+                return -1;
+            }
+        }
         if (!PyArray_Check(value)) {
+            for (int k = 0; k < i; k++) Py_XDECREF(scalars[k]);
             PyErr_Format(PyExc_TypeError, "input %d of the node is a %s, not a numpy.ndarray", i,
                          Py_TYPE(value)->tp_name);
             return -1;
@@ -246,6 +257,7 @@ static int run_kernel_step(Program *p, Step *s) {
         if (s->in_nd != NULL && s->in_nd[i] >= 0 && PyArray_NDIM(in_arrays[i]) != s->in_nd[i]) {
             PyErr_Format(PyExc_TypeError, "input %d of the node has %d dimensions, its type says %d", i,
                          PyArray_NDIM(in_arrays[i]), s->in_nd[i]);
+            for (int k = 0; k <= i; k++) Py_XDECREF(scalars[k]);
             return -1;
         }
         fill_th_array(&inputs[i], in_arrays[i]);
@@ -276,6 +288,7 @@ static int run_kernel_step(Program *p, Step *s) {
     call.error[0] = '\0';
 
     int status = s->fn(&call.ctx);
+    for (int i = 0; i < s->n_in; i++) Py_XDECREF(scalars[i]);  /* views of them hold their own reference */
 
     for (int k = 0; k < call.n_scratch; k++) free(call.scratch[k]);
     free(call.scratch);

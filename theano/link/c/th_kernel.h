@@ -30,7 +30,10 @@ typedef struct {
 } th_array;
 
 enum { TH_VALUE_ERROR = 0, TH_INDEX_ERROR = 1, TH_TYPE_ERROR = 2, TH_MEMORY_ERROR = 3,
-       TH_RUNTIME_ERROR = 4, TH_ZERO_DIVISION_ERROR = 5 };
+       TH_RUNTIME_ERROR = 4, TH_ZERO_DIVISION_ERROR = 5, TH_ASSERTION_ERROR = 6 };
+
+/* Inputs of ScalarType (NumPy scalars, e.g. symbolic indices) reach kernels as 0-d arrays. */
+#define TH_SCALAR_INPUTS 1
 
 /* Where BLAS routines sit in th_ctx.blas (Fortran calling convention, from SciPy). */
 enum { TH_SGEMM = 0, TH_DGEMM = 1, TH_SGEMV = 2, TH_DGEMV = 3, TH_SGER = 4, TH_DGER = 5,

@@ -16,7 +16,7 @@ from benchmarks.harness import Skip
 DESCRIPTIONS = {
     "numpy": "hand-written NumPy (the reference every other row must agree with)",
     "numexpr": "numexpr.evaluate on the expression string",
-    "theano": "ours: theano.function(mode='FAST_RUN'), Python VM running each op's NumPy perform",
+    "theano": "ours: theano.function(mode='FAST_RUN'): generated C kernels run by the C runtime",
     "theano (trust_input)": "ours, with f.trust_input = True (no input checks or conversions)",
     "pytensor-numba": "PyTensor's default mode: mode='FAST_RUN', which PyTensor 3 links with Numba",
     "pytensor-cvm": "PyTensor's C mode: mode='CVM' (= Mode(linker='cvm', optimizer='fast_run'), C thunks + C VM)",

@@ -53,38 +53,32 @@ def _constant_key(const: Constant) -> tuple | None:
     return ("value", const.type, type(data), data)
 
 
+def _reference(var: Variable, refs: dict) -> tuple | None:
+    """Where ``var`` comes from: an input or earlier node (in ``refs``) or a constant's value;
+    None for anything else (a variable that is neither, or an unhashable constant)."""
+    ref = refs.get(var)
+    if ref is None and isinstance(var, Constant):
+        ref = refs[var] = _constant_key(var)
+    return ref
+
+
 def signature(inputs: Sequence[Variable], outputs: Sequence[Variable], extra: tuple) -> _Key | None:
     """The structural key of the graph from ``inputs`` to ``outputs``, or None when it cannot
     be made (an unhashable op or constant, a variable that is neither input nor constant)."""
-    refs: dict[Variable, tuple] = {var: ("in", k) for k, var in enumerate(inputs)}
+    refs: dict[Variable, tuple | None] = {var: ("in", k) for k, var in enumerate(inputs)}
     parts: list = [extra, tuple(var.type for var in inputs)]
     try:
         for position, node in enumerate(io_toposort(list(inputs), list(outputs))):
-            args = []
-            for var in node.inputs:
-                ref = refs.get(var)
-                if ref is None:
-                    if not isinstance(var, Constant):
-                        return None
-                    ref = _constant_key(var)
-                    if ref is None:
-                        return None
-                    refs[var] = ref
-                args.append(ref)
-            parts.append((node.op, tuple(args), tuple(out.type for out in node.outputs)))
+            args = tuple(_reference(var, refs) for var in node.inputs)
+            if None in args:
+                return None
+            parts.append((node.op, args, tuple(out.type for out in node.outputs)))
             for k, out in enumerate(node.outputs):
                 refs[out] = ("node", position, k)
-        out_refs = []
-        for var in outputs:
-            ref = refs.get(var)
-            if ref is None:
-                if not isinstance(var, Constant):
-                    return None
-                ref = _constant_key(var)
-                if ref is None:
-                    return None
-            out_refs.append(ref)
-        parts.append(tuple(out_refs))
+        out_refs = tuple(_reference(var, refs) for var in outputs)
+        if None in out_refs:
+            return None
+        parts.append(out_refs)
         return _Key(tuple(parts))
     except TypeError:
         return None

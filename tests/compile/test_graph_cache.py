@@ -1,6 +1,7 @@
 """The per-process cache of rewritten graphs: hits only for the same structure and settings."""
 
 import numpy as np
+import pytest
 
 import theano
 import theano.tensor as T
@@ -77,3 +78,16 @@ def test_a_cached_graph_keeps_the_order_its_inplace_nodes_need():
     assert second.maker.optimization_time == 0.0
     for got, expected in zip(second(*args), first(*args)):
         np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_cached_graph_reports_errors_at_the_callers_own_line():
+    graph_cache.clear()
+    x, y = T.dvector("x"), T.dvector("y")
+    theano.function([x, y], x * y + 1.0)
+    u, v = T.dvector("u"), T.dvector("v")
+    w = u * v + 1.0  # the second caller's line
+    g = theano.function([u, v], w)
+    assert g.maker.optimization_time == 0.0
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), np.ones(4))
+    assert "w = u * v + 1.0" in str(info.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import time
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,6 +134,8 @@ class Function:
         # input cells whose memory the graph overwrites (mutable inputs, updated shared variables)
         self._destroyed = list(getattr(maker, "destroyed_input_indices", ()))
         self._fast = self._c_call_path()
+        if self._fast is not None:
+            self._use_c_dispatch()
 
     # -- calling -------------------------------------------------------------------------
     def _c_call_path(self):
@@ -164,6 +167,24 @@ class Function:
         vm.program.set_signature(arg_cells, typenums, ndims, masks, tuple(filters), ret_cells, self.unpack_single,
                                  updates, destroyed, input_cells)
         return vm.program.call
+
+    def _use_c_dispatch(self) -> None:
+        """Make the runtime's ``Program.dispatch`` this function's ``__call__``, through a class of
+        its own: a call with every argument by position then runs no Python code at all; other
+        calls (keywords, defaults) reach :meth:`__call__` below, and errors get their node report
+        from :meth:`CVM.reraise`. The program refers back to this function only weakly."""
+        program = self.fn.program
+        me = weakref.ref(self)
+
+        def python_call(*args, **kwargs):
+            return Function.__call__(me(), *args, **kwargs)
+
+        def on_error(exc):
+            me().fn.reraise(exc)
+
+        program.set_fallback(python_call, on_error)
+        self.__class__ = type("Function", (Function,), {"__call__": program.dispatch,
+                                                        "__module__": Function.__module__})
 
     @property
     def trust_input(self) -> bool:
@@ -431,13 +452,13 @@ class FunctionMaker:
         out_vars = [out.variable for out in self.all_outputs]
         self._check_unused_inputs(in_vars, out_vars)
         cache_key = graph_cache.signature(in_vars, out_vars, self._rewrite_settings())
-        cached = graph_cache.lookup(cache_key)
+        cached = graph_cache.lookup(cache_key, in_vars, out_vars)
         if cached is not None:
             self.fgraph, self.destroyed_input_indices = cached
             self.optimization_time = 0.0
         else:
             self._rewrite(in_vars, out_vars, accept_inplace)
-            graph_cache.store(cache_key, self.fgraph, self.destroyed_input_indices)
+            graph_cache.store(cache_key, self.fgraph, self.destroyed_input_indices, in_vars, out_vars)
         self.linker = self.mode.linker
         self.linker_time = 0.0  # measured by create()
         self.construction_time = time.perf_counter() - construct_start

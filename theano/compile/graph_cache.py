@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -84,35 +83,59 @@ def signature(inputs: Sequence[Variable], outputs: Sequence[Variable], extra: tu
         return None
 
 
-def lookup(key: _Key | None) -> tuple[Any, list[int]] | None:
-    """A private copy of the rewritten graph stored under ``key`` and its destroyed input indices."""
+def lookup(key: _Key | None, inputs: Sequence[Variable], outputs: Sequence[Variable]):
+    """A private copy of the rewritten graph stored under ``key`` and its destroyed input indices,
+    or None. The copy's variables carry the creation traces of the corresponding variables of the
+    graph from ``inputs`` to ``outputs`` (so errors point at the caller's own lines)."""
     if key is None:
         return None
     entry = _entries.get(key)
     if entry is None:
         return None
     _entries.move_to_end(key)
-    fgraph, destroyed = entry
-    return _copy(fgraph), list(destroyed)
+    fgraph, destroyed, traced = entry
+    copy, equiv = _copy(fgraph)
+    if traced:
+        nodes = io_toposort(list(inputs), list(outputs))
+        for var, (position, k) in traced:
+            trace = getattr(nodes[position].outputs[k].tag, "trace", None)
+            if trace:
+                equiv[var].tag.trace = trace
+    return copy, list(destroyed)
 
 
 def _copy(fgraph):
     """A copy of ``fgraph`` without its rewriting features, but with a destroy handler when some
     node overwrites memory: its orderings (every reader of a value runs before the node that
-    overwrites it) are part of what the graph means."""
+    overwrites it) are part of what the graph means. Also the map from old to new variables."""
     from theano.graph.destroyhandler import DestroyHandler
 
-    copy, _ = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
+    copy, equiv = fgraph.clone_get_equiv(check_integrity=False, attach_feature=False)
     if any(getattr(node.op, "destroy_map", None) for node in copy.apply_nodes):
         copy.attach_feature(DestroyHandler())
-    return copy
+    return copy, equiv
 
 
-def store(key: _Key | None, fgraph, destroyed: Sequence[int]) -> None:
-    """Keep a copy of the rewritten ``fgraph`` (without its features) under ``key``."""
+def store(key: _Key | None, fgraph, destroyed: Sequence[int], inputs: Sequence[Variable],
+          outputs: Sequence[Variable]) -> None:
+    """Keep a copy of the rewritten ``fgraph`` (without its features) under ``key``, with where
+    each of its variables' creation traces came from in the graph from ``inputs`` to ``outputs``
+    (rewrites hand the user's trace objects on to the variables that replace them)."""
     if key is None:
         return
-    _entries[key] = (_copy(fgraph), tuple(destroyed))
+    positions = {}
+    for position, node in enumerate(io_toposort(list(inputs), list(outputs))):
+        for k, out in enumerate(node.outputs):
+            trace = getattr(out.tag, "trace", None)
+            if trace:
+                positions.setdefault(id(trace), (position, k))
+    copy, equiv = _copy(fgraph)
+    traced = []
+    for var in fgraph.variables:
+        trace = getattr(var.tag, "trace", None)
+        if trace and id(trace) in positions and var in equiv:
+            traced.append((equiv[var], positions[id(trace)]))
+    _entries[key] = (copy, tuple(destroyed), traced)
     while len(_entries) > MAX_ENTRIES:
         _entries.popitem(last=False)
 

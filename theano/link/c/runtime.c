@@ -61,6 +61,8 @@ typedef struct {
     int n_destroyed, n_input_cells;
     int *destroyed_cell, *input_cell;
     int trust_input;
+    PyObject *fallback;   /* dispatch(): the Python call path, for keywords or other argument counts */
+    PyObject *on_error;   /* dispatch(): called with the exception of a failed call (it re-raises) */
     /* errors and profiling */
     int failed_step;
     int profiling;
@@ -508,6 +510,8 @@ static void Program_dealloc(Program *p) {
     PyMem_Free(p->step_seconds);
     PyMem_Free(p->step_calls);
     program_clear_signature(p);
+    Py_XDECREF(p->fallback);
+    Py_XDECREF(p->on_error);
     Py_XDECREF(p->cells);
     Py_TYPE(p)->tp_free((PyObject *)p);
 }
@@ -722,6 +726,41 @@ static PyObject *Program_call(Program *p, PyObject *const *args, Py_ssize_t narg
     return result;
 }
 
+/* dispatch(*args, **kwargs): a compiled function's __call__. The common call (every argument by
+ * position, no keywords) runs call(); anything else goes to the Python fallback. A failure is
+ * handed to on_error, which re-raises it with the failing node's report. */
+static PyObject *Program_dispatch(Program *p, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (p->fallback != NULL && (p->n_args < 0 || nargs != p->n_args || (kwnames && PyTuple_GET_SIZE(kwnames))))
+        return PyObject_Vectorcall(p->fallback, args, nargsf, kwnames);
+    PyObject *result = Program_call(p, args, nargs);
+    if (result == NULL && p->on_error != NULL) {
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        PyErr_NormalizeException(&type, &value, &traceback);
+        if (traceback != NULL && value != NULL) PyException_SetTraceback(value, traceback);
+        PyObject *handled = PyObject_CallOneArg(p->on_error, value ? value : Py_None);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(traceback);
+        Py_XDECREF(handled);
+        if (handled != NULL && !PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "the error handler of a compiled function returned");
+        return NULL;
+    }
+    return result;
+}
+
+static PyObject *Program_set_fallback(Program *p, PyObject *args) {
+    PyObject *fallback, *on_error;
+    if (!PyArg_ParseTuple(args, "OO", &fallback, &on_error)) return NULL;
+    Py_INCREF(fallback);
+    Py_INCREF(on_error);
+    Py_XSETREF(p->fallback, fallback);
+    Py_XSETREF(p->on_error, on_error);
+    Py_RETURN_NONE;
+}
+
 static PyObject *Program_run(Program *p, PyObject *unused) {
     p->failed_step = -1;
     if (run_steps(p) < 0) return NULL;
@@ -753,6 +792,10 @@ static PyObject *Program_reset_profile(Program *p, PyObject *unused) {
 static PyMethodDef Program_methods[] = {
     {"call", (PyCFunction)(void (*)(void))Program_call, METH_FASTCALL,
      "call(*args): store the arguments (checked), run, apply updates, return the outputs"},
+    {"dispatch", (PyCFunction)(void (*)(void))Program_dispatch, METH_FASTCALL | METH_KEYWORDS,
+     "dispatch(*args, **kwargs): call() for positional calls, else the fallback; errors to on_error"},
+    {"set_fallback", (PyCFunction)Program_set_fallback, METH_VARARGS,
+     "set_fallback(fallback, on_error): what dispatch() uses besides call()"},
     {"run", (PyCFunction)Program_run, METH_NOARGS, "run every step on the cells"},
     {"set_signature", (PyCFunction)Program_set_signature, METH_VARARGS, "describe the call path"},
     {"step_profile", (PyCFunction)Program_profile, METH_NOARGS, "[(seconds, calls)] per step"},

@@ -114,6 +114,12 @@ def _declare(cfg: TheanoConfigParser) -> None:
         EnumStr("off", "ignore", "warn", "raise", "pdb"))
     add("print_test_value", "Show test values in printed graphs", BoolParam(False))
     add("traceback.limit", "How many user frames to record per variable", IntParam(8))
+    add("profiling.n_apply", "Rows of the Apply table of a printed profile", IntParam(20, low=0))
+    add("profiling.n_ops", "Rows of the Class and Ops tables of a printed profile", IntParam(20, low=0))
+    add("profiling.min_memory_size", "Smallest output (bytes) listed in a profile's memory section",
+        IntParam(1024, low=0))
+    add("profiling.destination", "Where profiles print at exit: stderr, stdout or a file name",
+        StrParam("stderr"))
     add("traceback.compile_limit", "Frames recorded while compiling", IntParam(0))
     add("warn_float64", "What to do when a float64 variable is created",
         EnumStr("ignore", "warn", "raise", "pdb"))

@@ -199,12 +199,8 @@ class Function:
             program.trust_input = int(bool(value))
 
     def __call__(self, *args: Any, **kwargs: Any):
-        fast = self._fast
-        if fast is not None and not kwargs and len(args) == self._n_explicit:
-            try:
-                return fast(*args)
-            except Exception as exc:
-                self.fn.reraise(exc)
+        # With the C runtime, a call with every argument by position never gets here: the
+        # function's class calls Program.dispatch instead (see _use_c_dispatch).
         call_start = time.perf_counter() if self.profile is not None else 0.0
         output_subset = kwargs.pop("output_subset", None)
         if kwargs:

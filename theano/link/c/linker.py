@@ -92,7 +92,6 @@ class CVM:
         self.cells = cells
         self.program = program
         self.c_nodes = c_nodes
-        self.profile = None
         self._cell_index = {id(cell): k for k, cell in enumerate(cells)}
 
     def __call__(self) -> None:
@@ -140,13 +139,8 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     # Python steps share the VM's machinery (perform, output coercion, error reports)
     py_vm = VM(fgraph, order, storage_map, allow_gc=False)
     kernels = [kernel_for(node) for node in order]
-    wanted = [k for k in kernels if k is not None]
-    try:
-        addresses = iter(compile_kernels(wanted))
-    except compiler.CompileError as exc:
-        warnings.warn(f"theano: a generated kernel did not compile; its nodes run in Python. {exc}",
-                      RuntimeWarning, stacklevel=3)
-        addresses = iter([0] * len(wanted))
+    # a kernel that fails to build gets the address 0 (and a warning): its node runs in Python
+    addresses = iter(compile_kernels([k for k in kernels if k is not None]))
     cells: list = []
     index: dict[int, int] = {}
 

@@ -1,8 +1,10 @@
 """FunctionMaker builds a FunctionGraph and a VM; Function is the callable it returns.
 
-The call path (:meth:`Function.__call__`) is the hottest code of the project: it stores each
-argument in its input cell (checked and converted unless ``trust_input``), runs the VM,
-writes updates back, and returns the outputs.
+The call path is the hottest code of the project: it stores each argument in its input cell
+(checked and converted unless ``trust_input``), runs the program, writes updates back, and
+returns the outputs. On the C backend a positional call does all of it in C
+(``Program.dispatch``, installed as the function's ``__call__``); keywords, defaults, the Python
+VM and profiling go through :meth:`Function.__call__`.
 """
 
 from __future__ import annotations
@@ -133,19 +135,19 @@ class Function:
         self.container = self.value
         # input cells whose memory the graph overwrites (mutable inputs, updated shared variables)
         self._destroyed = list(getattr(maker, "destroyed_input_indices", ()))
-        self._fast = self._c_call_path()
-        if self._fast is not None:
+        if self._set_c_signature():
             self._use_c_dispatch()
 
     # -- calling -------------------------------------------------------------------------
-    def _c_call_path(self):
-        """The C runtime's call path (``Program.call``) when this function can use it, else None:
-        it checks the arguments, runs the program, applies updates and returns the outputs."""
+    def _set_c_signature(self) -> bool:
+        """Describe this function's call to the C runtime (``Program.set_signature``: which cells
+        the arguments go to, their types, filters, outputs and updates), when it can take the
+        call; whether it did."""
         from theano.link.c.linker import CVM
 
         vm = self.fn
         if not isinstance(vm, CVM) or self.output_keys is not None or self.return_none or self.profile is not None:
-            return None
+            return False
         import numpy as np
 
         arg_cells, typenums, ndims, masks, filters = [], [], [], [], []
@@ -166,7 +168,7 @@ class Function:
         input_cells = [vm.cell_index(c) for c in self._cells]
         vm.program.set_signature(arg_cells, typenums, ndims, masks, tuple(filters), ret_cells, self.unpack_single,
                                  updates, destroyed, input_cells)
-        return vm.program.call
+        return True
 
     def _use_c_dispatch(self) -> None:
         """Make the runtime's ``Program.dispatch`` this function's ``__call__``, through a class of

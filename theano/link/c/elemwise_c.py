@@ -6,11 +6,15 @@ differ, as in :func:`theano.tensor.elemwise._broadcast_check`), asks the runtime
 
 * the flat loop, when every operand is C-contiguous with the output's shape (operands whose type
   is broadcastable in every dimension are single values read once): one ``for`` over the
-  elements, which gcc vectorizes (with libmvec for math functions) and which OpenMP splits
-  across threads above ``config.openmp_elemwise_minsize`` elements;
-* the strided loop: one nested ``for`` per dimension, any strides (0 for broadcast dimensions,
-  negative ones too), with a vectorizable innermost loop when every operand is contiguous along
-  the last dimension.
+  elements, which gcc vectorizes (with libmvec for math functions);
+* the row loop: one row of the last dimension at a time, any number of dimensions and any
+  strides (0 for broadcast dimensions, negative ones too), with a vectorizable inner loop when
+  every operand is contiguous along the last dimension.
+
+OpenMP splits either loop across threads above ``config.openmp_elemwise_minsize`` elements. The
+kernel's source depends on the op, the dtypes and which inputs are single values or one value
+per row, not on the number of dimensions, the rest of the broadcast pattern or a Composite's
+constants: those arrive as the kernel's parameters (``ctx->params``).
 
 The scalar computation is the op's C expression (:mod:`theano.link.c.scalar_c`), one typed
 temporary per intermediate of a Composite, so each intermediate has the dtype the Python
@@ -21,8 +25,6 @@ once rather than once per loop.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from theano.graph.basic import Constant
@@ -32,28 +34,6 @@ from theano.link.c.types import c_type, supported
 from theano.scalar.composite import Composite
 from theano.tensor.elemwise import Elemwise
 from theano.tensor.type import TensorType
-
-
-def c_literal(value, dtype: str) -> str:
-    """A C literal of ``dtype`` for a Python/NumPy number (exact: floats in hexadecimal)."""
-    if dtype == "bool":
-        return "1" if bool(value) else "0"
-    if np.dtype(dtype).kind in "iu":
-        number = int(value)
-        if dtype == "int64" and number == -(2**63):
-            return "(-9223372036854775807LL - 1)"
-        suffix = "ULL" if np.dtype(dtype).kind == "u" else "LL"
-        return f"(({c_type(dtype)}){number}{suffix})"
-    number = float(value)
-    if math.isnan(number):
-        text = "NAN"
-    elif math.isinf(number):
-        text = "INFINITY" if number > 0 else "(-INFINITY)"
-    else:
-        text = number.hex()
-    if dtype == "float32":
-        return f"((float){text})"
-    return f"((double){text})"
 
 
 class _Body:

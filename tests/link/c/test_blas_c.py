@@ -11,7 +11,7 @@ import theano
 import theano.tensor as T
 from theano.link.c import compiler
 from theano.link.c.kernels import kernel_for
-from theano.link.c.runtime import _blas_capsules, runtime_module
+from theano.link.c.runtime import _numpy_openblas, _scipy_capsules, blas_routines, runtime_module
 from theano.link.c.testing import run_node
 from theano.tensor.blas import (
     _dot22,
@@ -360,16 +360,41 @@ def test_missing_blas_is_a_clear_error():
     runtime = runtime_module()
     node = _dot22(T.dmatrix(), T.dmatrix()).owner
     run_node(node, [np.ones((2, 2)), np.ones((2, 2))])  # compiled before the table is emptied
-    runtime.set_blas((None,) * len(_blas_capsules()))
+    routines, int64 = blas_routines()
+    runtime.set_blas((None,) * len(routines), int64)
     try:
         with pytest.raises(RuntimeError, match="dgemm is not available"):
             run_node(node, [np.ones((2, 2)), np.ones((2, 2))])
         (out,) = run_node(node, [np.ones((2, 0)), np.ones((0, 2))])  # no BLAS call needed
         np.testing.assert_array_equal(out, 0)
     finally:
-        runtime.set_blas(_blas_capsules())
+        runtime.set_blas(routines, int64)
     (out,) = run_node(node, [np.ones((2, 2)), np.ones((2, 2))])
     np.testing.assert_array_equal(out, 2)
+
+
+@pytest.mark.parametrize("library", ["numpy", "scipy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_both_blas_libraries_give_numpy_results(library, dtype):
+    """Kernels call 64-bit-integer (NumPy's OpenBLAS) and 32-bit (SciPy's) BLAS routines alike."""
+    routines = _numpy_openblas() if library == "numpy" else _scipy_capsules()
+    if routines is None or routines[0] is None:
+        pytest.skip(f"no {library} BLAS here")
+    runtime = runtime_module()
+    default = blas_routines()
+    a, b = T.matrix(dtype=dtype), T.matrix(dtype=dtype)
+    u, v = T.vector(dtype=dtype), T.vector(dtype=dtype)
+    nodes = [_dot22(a, b).owner, T.dot(a, u).owner, T.dot(u, v).owner]
+    rng = np.random.default_rng(3)
+    m, k, n = rng.random((5, 7)).astype(dtype), rng.random((7, 3)).astype(dtype), rng.random(7).astype(dtype)
+    values = [[m, k], [m, n], [n, n]]
+    runtime.set_blas(routines, library == "numpy")
+    try:
+        for node, args in zip(nodes, values):
+            (out,) = run_node(node, args)
+            np.testing.assert_allclose(out, np.dot(*args), rtol=1e-5)
+    finally:
+        runtime.set_blas(*default)
 
 
 # -- compiled functions ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Kernels for the BLAS ops (``Dot22``, ``Dot22Scalar``, ``Gemm``, ``Gemv``, ``Ger``) and for ``Dot``
 on float32/float64 vectors and matrices.
 
-The kernels call SciPy's BLAS through the runtime's table ``ctx->blas`` (Fortran calling
+The kernels call BLAS (NumPy's OpenBLAS or SciPy's) through the runtime's table ``ctx->blas`` (Fortran calling
 convention: every argument by pointer, column-major matrices). A C-ordered (row-major) matrix is
 a column-major matrix transposed, so it is passed with the transpose flag, and a row-major
 result ``c`` is computed as ``c^T = b^T a^T``. BLAS needs one unit stride per matrix and a
@@ -34,24 +34,70 @@ _SCALAR_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"
 _COMMON = r"""
 #include <limits.h>
 
-/* SciPy's BLAS routines (Fortran convention: arguments by pointer, column-major matrices). */
-typedef void (*gemm_fn)(char *transa, char *transb, int *m, int *n, int *k, real *alpha, real *a, int *lda,
-                        real *b, int *ldb, real *beta, real *c, int *ldc);
-typedef void (*gemv_fn)(char *trans, int *m, int *n, real *alpha, real *a, int *lda, real *x, int *incx,
-                        real *beta, real *y, int *incy);
-typedef void (*ger_fn)(int *m, int *n, real *alpha, real *x, int *incx, real *y, int *incy, real *a, int *lda);
-typedef real (*dot_fn)(int *n, real *x, int *incx, real *y, int *incy);
+#include <stdint.h>
+
+/* The BLAS routines (Fortran convention: arguments by pointer, column-major matrices), with
+ * 32-bit (`int`) or 64-bit integer arguments: ctx->blas_int64 says which the library takes. */
+#define BLAS_TYPEDEFS(suffix, integer)                                                                  \
+    typedef void (*gemm##suffix)(char *, char *, integer *, integer *, integer *, real *, real *, integer *, \
+                                 real *, integer *, real *, real *, integer *);                          \
+    typedef void (*gemv##suffix)(char *, integer *, integer *, real *, real *, integer *, real *, integer *, \
+                                 real *, real *, integer *);                                             \
+    typedef void (*ger##suffix)(integer *, integer *, real *, real *, integer *, real *, integer *, real *,  \
+                                integer *);                                                              \
+    typedef real (*dot##suffix)(integer *, real *, integer *, real *, integer *);
+BLAS_TYPEDEFS(_fn32, int)
+BLAS_TYPEDEFS(_fn64, int64_t)
 
 /* The BLAS routine at `slot` of ctx->blas, or NULL after setting an error. */
 static void *blas_routine(th_ctx *ctx, int slot, const char *op, const char *name) {
     void *routine = ctx->blas[slot];
     if (routine == NULL) {
         char message[256];
-        snprintf(message, sizeof message, "%s: the BLAS routine %s is not available (it is read from SciPy's "
-                 "scipy.linalg.cython_blas, which could not be loaded)", op, name);
+        snprintf(message, sizeof message, "%s: the BLAS routine %s is not available (neither NumPy's OpenBLAS "
+                 "nor scipy.linalg.cython_blas could be loaded)", op, name);
         ctx->set_error(ctx, TH_RUNTIME_ERROR, message);
     }
     return routine;
+}
+
+/* One BLAS call with the integer arguments in the library's width (all lengths fit in int). */
+static void blas_gemm(th_ctx *ctx, void *f, char ta, char tb, int m, int n, int k, real alpha, real *a, int lda,
+                      real *b, int ldb, real beta, real *c, int ldc) {
+    if (ctx->blas_int64) {
+        int64_t m_ = m, n_ = n, k_ = k, lda_ = lda, ldb_ = ldb, ldc_ = ldc;
+        ((gemm_fn64)f)(&ta, &tb, &m_, &n_, &k_, &alpha, a, &lda_, b, &ldb_, &beta, c, &ldc_);
+    } else {
+        ((gemm_fn32)f)(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
+    }
+}
+
+static void blas_gemv(th_ctx *ctx, void *f, char trans, int m, int n, real alpha, real *a, int lda, real *x,
+                      int incx, real beta, real *y, int incy) {
+    if (ctx->blas_int64) {
+        int64_t m_ = m, n_ = n, lda_ = lda, incx_ = incx, incy_ = incy;
+        ((gemv_fn64)f)(&trans, &m_, &n_, &alpha, a, &lda_, x, &incx_, &beta, y, &incy_);
+    } else {
+        ((gemv_fn32)f)(&trans, &m, &n, &alpha, a, &lda, x, &incx, &beta, y, &incy);
+    }
+}
+
+static void blas_ger(th_ctx *ctx, void *f, int m, int n, real alpha, real *x, int incx, real *y, int incy,
+                     real *a, int lda) {
+    if (ctx->blas_int64) {
+        int64_t m_ = m, n_ = n, incx_ = incx, incy_ = incy, lda_ = lda;
+        ((ger_fn64)f)(&m_, &n_, &alpha, x, &incx_, y, &incy_, a, &lda_);
+    } else {
+        ((ger_fn32)f)(&m, &n, &alpha, x, &incx, y, &incy, a, &lda);
+    }
+}
+
+static real blas_dot(th_ctx *ctx, void *f, int n, real *x, int incx, real *y, int incy) {
+    if (ctx->blas_int64) {
+        int64_t n_ = n, incx_ = incx, incy_ = incy;
+        return ((dot_fn64)f)(&n_, x, &incx_, y, &incy_);
+    }
+    return ((dot_fn32)f)(&n, x, &incx, y, &incy);
 }
 
 /* A shape as Python prints it: "(3, 4)", "(3,)", "()". */
@@ -221,16 +267,15 @@ _GEMM = r"""
 /* c = alpha * a @ b + beta * c through ?gemm, for a (m x k), b (k x n), c (m x n), all lengths > 0. */
 static int call_gemm(th_ctx *ctx, const char *op, int m, int n, int k, real alpha, const blas_matrix *a,
                      const blas_matrix *b, real beta, const blas_matrix *c) {
-    gemm_fn gemm = (gemm_fn)blas_routine(ctx, BLAS_GEMM, op, GEMM_NAME);
+    void *gemm = blas_routine(ctx, BLAS_GEMM, op, GEMM_NAME);
     if (gemm == NULL) return -1;
-    int lda = a->ld, ldb = b->ld, ldc = c->ld;
     if (c->row_major) {
         /* BLAS is column-major: a row-major c is c^T, computed as b^T @ a^T */
-        char transb = b->row_major ? 'N' : 'T', transa = a->row_major ? 'N' : 'T';
-        gemm(&transb, &transa, &n, &m, &k, &alpha, b->data, &ldb, a->data, &lda, &beta, c->data, &ldc);
+        blas_gemm(ctx, gemm, b->row_major ? 'N' : 'T', a->row_major ? 'N' : 'T', n, m, k, alpha, b->data, b->ld,
+                  a->data, a->ld, beta, c->data, c->ld);
     } else {
-        char transa = a->row_major ? 'T' : 'N', transb = b->row_major ? 'T' : 'N';
-        gemm(&transa, &transb, &m, &n, &k, &alpha, a->data, &lda, b->data, &ldb, &beta, c->data, &ldc);
+        blas_gemm(ctx, gemm, a->row_major ? 'T' : 'N', b->row_major ? 'T' : 'N', m, n, k, alpha, a->data, a->ld,
+                  b->data, b->ld, beta, c->data, c->ld);
     }
     return 0;
 }
@@ -287,17 +332,12 @@ _GEMV = r"""
 /* y = alpha * a @ x + beta * y through ?gemv, for a (m x k), x (k), y (m), all lengths > 0. */
 static int call_gemv(th_ctx *ctx, const char *op, int m, int k, real alpha, const blas_matrix *a,
                      const blas_vector *x, real beta, const blas_vector *y) {
-    gemv_fn gemv = (gemv_fn)blas_routine(ctx, BLAS_GEMV, op, GEMV_NAME);
+    void *gemv = blas_routine(ctx, BLAS_GEMV, op, GEMV_NAME);
     if (gemv == NULL) return -1;
-    int lda = a->ld, incx = x->inc, incy = y->inc;
-    if (a->row_major) {
-        /* a row-major a is the column-major k x m matrix a^T */
-        char trans = 'T';
-        gemv(&trans, &k, &m, &alpha, a->data, &lda, x->data, &incx, &beta, y->data, &incy);
-    } else {
-        char trans = 'N';
-        gemv(&trans, &m, &k, &alpha, a->data, &lda, x->data, &incx, &beta, y->data, &incy);
-    }
+    if (a->row_major)  /* a row-major a is the column-major k x m matrix a^T */
+        blas_gemv(ctx, gemv, 'T', k, m, alpha, a->data, a->ld, x->data, x->inc, beta, y->data, y->inc);
+    else
+        blas_gemv(ctx, gemv, 'N', m, k, alpha, a->data, a->ld, x->data, x->inc, beta, y->data, y->inc);
     return 0;
 }
 
@@ -361,7 +401,7 @@ static int ger_into(th_ctx *ctx, const char *op, th_array *out, real alpha, cons
         return 0;
     }
     if (check_blas_length(ctx, op, m) || check_blas_length(ctx, op, n)) return -1;
-    ger_fn ger = (ger_fn)blas_routine(ctx, BLAS_GER, op, GER_NAME);
+    void *ger = blas_routine(ctx, BLAS_GER, op, GER_NAME);
     if (ger == NULL) return -1;
     blas_vector u, v;
     if (blas_vector_operand(ctx, x, overlap(out, x), &u) || blas_vector_operand(ctx, y, overlap(out, y), &v))
@@ -369,11 +409,10 @@ static int ger_into(th_ctx *ctx, const char *op, th_array *out, real alpha, cons
     blas_matrix a;
     const int direct = blas_view(out->data, m, n, out->strides[0], out->strides[1], &a);
     if (!direct && blas_copy(ctx, out, &a)) return -1;
-    int rows = (int)m, cols = (int)n, lda = a.ld, incx = u.inc, incy = v.inc;
     if (a.row_major)  /* the column-major a^T gets outer(y, x) */
-        ger(&cols, &rows, &alpha, v.data, &incy, u.data, &incx, a.data, &lda);
+        blas_ger(ctx, ger, (int)n, (int)m, alpha, v.data, v.inc, u.data, u.inc, a.data, a.ld);
     else
-        ger(&rows, &cols, &alpha, u.data, &incx, v.data, &incy, a.data, &lda);
+        blas_ger(ctx, ger, (int)m, (int)n, alpha, u.data, u.inc, v.data, v.inc, a.data, a.ld);
     if (!direct)
         for (th_int i = 0; i < m; i++)
             for (th_int j = 0; j < n; j++) AT2(out, i, j) = a.data[i * a.ld + j];
@@ -388,12 +427,11 @@ _DOT = r"""
 static int call_dot(th_ctx *ctx, const char *op, const th_array *x, const th_array *y, real *result) {
     const th_int n = x->dims[0];
     if (check_blas_length(ctx, op, n)) return -1;
-    dot_fn dot = (dot_fn)blas_routine(ctx, BLAS_DOT, op, DOT_NAME);
+    void *dot = blas_routine(ctx, BLAS_DOT, op, DOT_NAME);
     if (dot == NULL) return -1;
     blas_vector u, v;
     if (blas_vector_operand(ctx, x, 0, &u) || blas_vector_operand(ctx, y, 0, &v)) return -1;
-    int length = (int)n, incx = u.inc, incy = v.inc;
-    *result = dot(&length, u.data, &incx, v.data, &incy);
+    *result = blas_dot(ctx, dot, (int)n, u.data, u.inc, v.data, v.inc);
     return 0;
 }
 """

@@ -23,6 +23,7 @@ typedef int (*th_kernel_fn)(th_ctx *);
 typedef int (*th_pyapi_fn)(PyObject **inputs, PyObject **outputs);
 
 static void *th_blas_table[TH_N_BLAS];
+static int th_blas_int64 = 0;
 
 /* -- steps ------------------------------------------------------------------------------ */
 
@@ -276,6 +277,7 @@ static int run_kernel_step(Program *p, Step *s) {
     call.ctx.scratch = cb_scratch;
     call.ctx.set_error = cb_set_error;
     call.ctx.blas = th_blas_table;
+    call.ctx.blas_int64 = th_blas_int64;
     call.ctx.n_threads = p->n_threads;
     call.ctx.omp_min_size = p->omp_min_size;
     call.ctx.runtime = &call;
@@ -825,27 +827,36 @@ static PyTypeObject ProgramType = {
 
 /* -- module ------------------------------------------------------------------------------- */
 
-/* set_blas((capsule or None,) * TH_N_BLAS): the BLAS routines kernels may call. */
-static PyObject *set_blas(PyObject *module, PyObject *capsules) {
-    if (!PyTuple_Check(capsules) || PyTuple_GET_SIZE(capsules) != TH_N_BLAS) {
-        PyErr_Format(PyExc_TypeError, "set_blas takes a tuple of %d capsules", TH_N_BLAS);
+/* set_blas(routines, int64): the BLAS routines kernels may call, each a capsule, an address (int)
+ * or None, and whether they take 64-bit integer arguments. */
+static PyObject *set_blas(PyObject *module, PyObject *args) {
+    PyObject *routines;
+    int int64;
+    if (!PyArg_ParseTuple(args, "O!p", &PyTuple_Type, &routines, &int64)) return NULL;
+    if (PyTuple_GET_SIZE(routines) != TH_N_BLAS) {
+        PyErr_Format(PyExc_TypeError, "set_blas takes a tuple of %d routines", TH_N_BLAS);
         return NULL;
     }
+    void *table[TH_N_BLAS];
     for (int k = 0; k < TH_N_BLAS; k++) {
-        PyObject *capsule = PyTuple_GET_ITEM(capsules, k);
-        if (capsule == Py_None) {
-            th_blas_table[k] = NULL;
-            continue;
+        PyObject *routine = PyTuple_GET_ITEM(routines, k);
+        if (routine == Py_None) {
+            table[k] = NULL;
+        } else if (PyLong_Check(routine)) {
+            table[k] = PyLong_AsVoidPtr(routine);
+            if (table[k] == NULL && PyErr_Occurred()) return NULL;
+        } else {
+            table[k] = PyCapsule_GetPointer(routine, PyCapsule_GetName(routine));
+            if (table[k] == NULL) return NULL;
         }
-        void *pointer = PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule));
-        if (pointer == NULL) return NULL;
-        th_blas_table[k] = pointer;
     }
+    memcpy(th_blas_table, table, sizeof table);
+    th_blas_int64 = int64;
     Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
-    {"set_blas", set_blas, METH_O, "set_blas(capsules): BLAS routines for the kernels"},
+    {"set_blas", set_blas, METH_VARARGS, "set_blas(routines, int64): BLAS routines for the kernels"},
     {NULL, NULL, 0, NULL},
 };
 

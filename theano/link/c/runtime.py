@@ -1,12 +1,15 @@
 """The C runtime module: compiled once per machine from ``runtime.c``, kept in the compile cache.
 
 It provides :class:`Program` (a compiled function's steps and its C call path) and holds the
-BLAS routines that kernels call, read from SciPy's ``cython_blas`` capsules.
+BLAS routines that kernels call: those of the OpenBLAS that NumPy's wheels bundle (so kernels and
+``numpy.dot`` share one library and one thread pool), else SciPy's ``cython_blas`` capsules.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import glob
 import os
 import platform
 
@@ -74,11 +77,44 @@ def runtime_module():
     source = (f'#define TH_MODULE_NAME_STR "{MODULE_NAME}"\n#define TH_MODULE_INIT PyInit_{MODULE_NAME}\n'
               + header() + body)
     module = get_module(source, MODULE_NAME)
-    module.set_blas(_blas_capsules())
+    routines, int64 = blas_routines()
+    module.set_blas(routines, int64)
     return module
 
 
-def _blas_capsules() -> tuple:
+def blas_routines() -> tuple[tuple, bool]:
+    """The BLAS routines for the kernels (addresses or capsules, None where missing) and whether
+    they take 64-bit integers: NumPy's bundled ILP64 OpenBLAS when found, else SciPy's capsules.
+
+    ``THEANO_BLAS=scipy`` in the environment forces SciPy's.
+    """
+    if os.environ.get("THEANO_BLAS", "").lower() != "scipy":
+        found = _numpy_openblas()
+        if found is not None:
+            return found, True
+    return _scipy_capsules(), False
+
+
+def _numpy_openblas() -> tuple | None:
+    """Addresses of the Fortran BLAS routines of the ILP64 OpenBLAS in NumPy's wheel, or None.
+
+    NumPy's wheels ship ``numpy.libs/libscipy_openblas64_*.so`` with symbols such as
+    ``scipy_dgemm_64_``; NumPy has it loaded already, so this opens the same library.
+    """
+    import numpy
+
+    folder = os.path.join(os.path.dirname(os.path.dirname(numpy.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas64_*.so*"))):
+        try:
+            library = ctypes.CDLL(path)
+            return tuple(ctypes.cast(getattr(library, f"scipy_{name}_64_"), ctypes.c_void_p).value
+                         for name in BLAS_NAMES)
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _scipy_capsules() -> tuple:
     try:
         from scipy.linalg import cython_blas
     except ImportError:

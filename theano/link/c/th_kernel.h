@@ -35,7 +35,8 @@ enum { TH_VALUE_ERROR = 0, TH_INDEX_ERROR = 1, TH_TYPE_ERROR = 2, TH_MEMORY_ERRO
 /* Inputs of ScalarType (NumPy scalars, e.g. symbolic indices) reach kernels as 0-d arrays. */
 #define TH_SCALAR_INPUTS 1
 
-/* Where BLAS routines sit in th_ctx.blas (Fortran calling convention, from SciPy). */
+/* Where BLAS routines sit in th_ctx.blas (Fortran calling convention: NumPy's bundled OpenBLAS
+ * when it can be found, else SciPy's cython_blas). */
 enum { TH_SGEMM = 0, TH_DGEMM = 1, TH_SGEMV = 2, TH_DGEMV = 3, TH_SGER = 4, TH_DGER = 5,
        TH_SDOT = 6, TH_DDOT = 7, TH_N_BLAS = 8 };
 
@@ -56,7 +57,7 @@ struct th_ctx {
     void *(*scratch)(th_ctx *ctx, size_t nbytes);
     /* Record an error (kind from the enum above); the kernel then returns -1. */
     void (*set_error)(th_ctx *ctx, int kind, const char *message);
-    void *const *blas;  /* TH_N_BLAS routine pointers, NULL where SciPy has none */
+    void *const *blas;  /* TH_N_BLAS routine pointers, NULL where the library has none */
     int n_threads;      /* config.openmp's thread count (1 without OpenMP) */
     th_int omp_min_size;  /* loops smaller than this stay on one thread */
     void *runtime;      /* the runtime's own data */
@@ -64,6 +65,8 @@ struct th_ctx {
      * differing only in such values (broadcast patterns, a Composite's constants) share one
      * compiled kernel; NULL when there are none. */
     const char *params;
+    /* 1 when the BLAS routines take 64-bit integer arguments (an ILP64 library), else 0 (int). */
+    int blas_int64;
 };
 
 #define TH_MAX_DIMS 32

@@ -90,7 +90,8 @@ def _load_generators() -> None:
     # the modules defining generators register them when imported
     import importlib
 
-    for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c", "creation_c", "user_ops"):
+    for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c", "creation_c", "user_ops",
+                 "fused_reduce_c"):
         try:
             importlib.import_module(f"theano.link.c.{name}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,433 @@
+"""The kernel of FusedReduce: a reduction whose elements are computed on the fly, with no temporary.
+
+``FusedReduce(Sum, Composite{exp(i0) * i1})(x, y)`` is ``sum(exp(x) * y)``. Its kernel walks the
+broadcast shape of the inputs once; each element is the Composite's C expression (the static
+function ``th_value``, rendered as the Elemwise kernels render it, constants as kernel parameters)
+on the inputs' elements, read through their own byte strides (0 along broadcast dimensions,
+negative ones too), and is combined into the reduction's accumulator at once.
+
+The walk and the order of the terms are those of the CAReduce kernel (theano/link/c/reduce_c.py)
+on the elementwise temporary that the unfused graph would write (C-contiguous): the plan walks
+the dimensions in C order, drops those of length 1 and merges neighbours that every input can
+walk as one; a reduced innermost dimension is summed through the same ``reduce_row`` (independent
+partial accumulators, vectorizable), a kept innermost one is combined row by row into the
+accumulators, and OpenMP shares out the same dimension in the same chunks. So the result is the
+unfused C graph's, bit for bit, whenever the inputs merge the way the temporary does (for example
+all of them C-contiguous and of the full shape, or single values), the same number of threads run
+and the elementwise math is rounded alike (gcc may vectorize ``exp`` with libmvec in one and not
+the other); otherwise sums and products differ by rounding only.
+
+Inputs that are C-contiguous along the innermost walked dimension are read as arrays (the loop is
+vectorizable); otherwise every element is addressed through its strides.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from theano.link.c import scalar_c
+from theano.link.c.elemwise_c import _Body, _params
+from theano.link.c.kernels import Kernel, register_kernel, symbol_name
+from theano.link.c.reduce_c import (
+    _BLOCK_BYTES,
+    _REDUCE_ROW,
+    _SCALAR_OPS,
+    _UNSIGNED,
+    _c_string,
+    _combine,
+    _convert,
+    _identity,
+    _omp,
+    _row_extreme,
+    _start,
+    _tensor_types_supported,
+)
+from theano.link.c.types import c_type, supported
+from theano.tensor.reduce_fusion import FusedReduce
+
+__all__ = ["fused_reduce_kernel"]
+
+
+# The plan: like reduce_c's, for several inputs, always in C order (the order of the temporary).
+_PLAN = r"""
+/* How the kernel walks the broadcast shape: its dimensions without those of length 1, outermost
+ * first (C order), merged where every input walks two as one; at least two (padded with
+ * length-1 kept dimensions). */
+typedef struct {
+    int m;
+    th_int n[ND2];
+    th_int sx[N_IN][ND2];  /* each input's stride, bytes (0 along its broadcast dimensions) */
+    th_int sa[ND2];        /* accumulator stride, elements (0 along reduced dimensions) */
+    int red[ND2];          /* 1 along reduced dimensions */
+} plan_t;
+
+static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
+    th_int n[ND2], sx[N_IN][ND2], sa[ND2];
+    int red[ND2];
+    th_int acc_stride = 1;
+    int k = 0;
+    /* innermost first: the accumulator is C-contiguous over the kept dimensions */
+    for (int d = ND - 1; d >= 0; d--) {
+        if (dims[d] == 1) continue;
+        n[k] = dims[d];
+        for (int q = 0; q < N_IN; q++) sx[q][k] = in[q].dims[d] == 1 ? 0 : in[q].strides[d];
+        red[k] = REDUCED[d];
+        sa[k] = red[k] ? 0 : acc_stride;
+        if (!red[k]) acc_stride *= n[k];
+        k++;
+    }
+    /* outermost first, merging a dimension into the one outside it when one stride walks both */
+    int m = 0;
+    for (int i = k - 1; i >= 0; i--) {
+        if (m > 0) {
+            const int o = m - 1;
+            int merge = p->red[o] == red[i] && p->sa[o] == sa[i] * n[i];
+            for (int q = 0; q < N_IN; q++) merge = merge && p->sx[q][o] == sx[q][i] * n[i];
+            if (merge) {
+                p->n[o] *= n[i];
+                p->sa[o] = sa[i];
+                for (int q = 0; q < N_IN; q++) p->sx[q][o] = sx[q][i];
+                continue;
+            }
+        }
+        p->n[m] = n[i];
+        p->sa[m] = sa[i];
+        p->red[m] = red[i];
+        for (int q = 0; q < N_IN; q++) p->sx[q][m] = sx[q][i];
+        m++;
+    }
+    /* at least two dimensions, so the two innermost loops always exist */
+    const int pad = m < 2 ? 2 - m : 0;
+    for (int i = m - 1; i >= 0; i--) {
+        p->n[i + pad] = p->n[i];
+        p->sa[i + pad] = p->sa[i];
+        p->red[i + pad] = p->red[i];
+        for (int q = 0; q < N_IN; q++) p->sx[q][i + pad] = p->sx[q][i];
+    }
+    for (int i = 0; i < pad; i++) {
+        p->n[i] = 1;
+        p->sa[i] = 0;
+        p->red[i] = 0;
+        for (int q = 0; q < N_IN; q++) p->sx[q][i] = 0;
+    }
+    p->m = m + pad;
+}
+
+/* The dimension threads share out: the longest kept one, else (-1) none. */
+static int kept_split(const plan_t *p) {
+    int split = -1;
+    for (int d = 0; d < p->m; d++) {
+        if (!p->red[d] && p->n[d] > 1 && (split < 0 || p->n[d] > p->n[split])) split = d;
+    }
+    return split;
+}
+
+/* How many pieces to cut dimension `split` into (1 for small inputs). */
+static th_int chunk_count(th_ctx *ctx, const plan_t *p, int split, th_int size) {
+    th_int chunks = size >= ctx->omp_min_size ? ctx->n_threads : 1;
+    if (chunks > p->n[split]) chunks = p->n[split];
+    return chunks < 1 ? 1 : chunks;
+}
+"""
+
+_WALK = r"""
+/* Walk the broadcast shape along the plan, dimension `split` restricted to [lo, hi). */
+static void walk(const plan_t *p, const char *const *base, const th_constants *kc, acc_t *acc, int split,
+                 th_int lo, th_int hi) {
+    th_int first[ND2], last[ND2], idx[ND2];
+    for (int d = 0; d < p->m; d++) {
+        first[d] = 0;
+        last[d] = p->n[d];
+    }
+    first[split] = lo;
+    last[split] = hi;
+    const int J = p->m - 2, I = p->m - 1;
+    for (int d = 0; d < J; d++) idx[d] = first[d];
+    for (;;) {
+        const char *x[N_IN];
+        th_int a = 0;
+        for (int q = 0; q < N_IN; q++) x[q] = base[q];
+        for (int d = 0; d < J; d++) {
+            for (int q = 0; q < N_IN; q++) x[q] += idx[d] * p->sx[q][d];
+            a += idx[d] * p->sa[d];
+        }
+        inner(p, x, kc, acc, a, first[J], last[J], first[I], last[I]);
+        int d = J - 1;
+        while (d >= 0 && ++idx[d] == last[d]) {
+            idx[d] = first[d];
+            d--;
+        }
+        if (d < 0) break;
+    }
+}
+"""
+
+_BODY = r"""
+TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+    const th_array *in = ctx->inputs;
+    const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
+    th_constants kc;
+    memcpy(&kc, ctx->params + N_IN * sizeof(th_int), sizeof kc);
+    th_int dims[ND2];
+    if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
+EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
+    out_t *out = (out_t *)ctx->outputs[0].data;
+    th_int size = 1;
+    for (int d = 0; d < ND; d++) size *= dims[d];
+    if (size == 0) {
+        /* nothing to reduce: the identity */
+        for (th_int e = 0; e < n_out; e++) out[e] = IDENTITY;
+        return 0;
+    }
+    acc_t *acc = ACC_BUFFER;
+    if (!acc) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for a reduction's accumulator");
+    plan_t p;
+    make_plan(&p, in, dims);
+    const char *base[N_IN];
+    for (int q = 0; q < N_IN; q++) base[q] = in[q].data;
+    int split = kept_split(&p);
+    if (split >= 0) {
+        /* threads share out a kept dimension: each writes its own accumulators */
+        for (th_int e = 0; e < n_out; e++) acc[e] = START;
+        const th_int chunks = chunk_count(ctx, &p, split, size), n = p.n[split];
+OMP_KEPT        for (th_int c = 0; c < chunks; c++) {
+            walk(&p, base, &kc, acc, split, n * c / chunks, n * (c + 1) / chunks);
+        }
+    } else {
+        /* one value: threads share out the outermost dimension, with one partial result each */
+        split = 0;
+        while (split < p.m - 1 && p.n[split] == 1) split++;
+        const th_int chunks = chunk_count(ctx, &p, split, size), n = p.n[split];
+        acc_t *parts = (acc_t *)ctx->scratch(ctx, (size_t)chunks * sizeof(acc_t));
+        if (!parts) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for a reduction's accumulator");
+OMP_PARTS        for (th_int c = 0; c < chunks; c++) {
+            parts[c] = START;
+            walk(&p, base, &kc, parts + c, split, n * c / chunks, n * (c + 1) / chunks);
+        }
+        acc_t a = START;
+        for (th_int c = 0; c < chunks; c++) {
+            const acc_t v = parts[c];
+            a = COMBINE(a, v);
+        }
+        acc[0] = a;
+    }
+FINISH    return 0;
+}
+"""
+
+
+def _row_functions(row_template: str, in_types: list[str], single: list[int]) -> str:
+    """Two copies of the reduce_c row function ``reduce_row(x, n)``: ``row_unit`` reading each input
+    as a contiguous array, ``row_strided`` through byte strides; both with reduce_c's order of terms."""
+    pattern = re.compile(r"LOAD\(x\[([^\]]+)\]\)")
+    signature = "(const in_t *restrict x, th_int n)"
+    if signature not in row_template or not pattern.search(row_template):
+        raise RuntimeError("reduce_c's row function changed shape: update fused_reduce_c")
+    pieces = []
+    for variant in ("unit", "strided"):
+        params = ["const th_constants *restrict kc"]
+        args = []
+        for j, ctype in enumerate(in_types):
+            if j in single:
+                params.append(f"const {ctype} s{j}")
+                args.append(f"s{j}")
+            elif variant == "unit":
+                params.append(f"const {ctype} *restrict x{j}")
+                args.append(f"x{j}[(e)]")
+            else:
+                params += [f"const char *restrict x{j}", f"const th_int t{j}"]
+                args.append(f"*(const {ctype} *)(x{j} + (e) * t{j})")
+        text = pattern.sub(r"FETCH(\1)", row_template)
+        text = text.replace(signature, f"({', '.join(params)}, th_int n)").replace("reduce_row", f"row_{variant}")
+        text = text.replace("static ", "static inline ", 1)
+        pieces.append(f"\n/* the value of element e of the row ({variant} inputs) */\n"
+                      f"#define FETCH(e) LOAD(th_value(kc, {', '.join(args)}))\n{text}\n#undef FETCH\n")
+    return "".join(pieces)
+
+
+def _accumulate_functions(in_types: list[str], single: list[int]) -> str:
+    """``acc_unit`` / ``acc_strided``: combine a row of values into as many contiguous accumulators."""
+    pieces = []
+    for variant in ("unit", "strided"):
+        params = ["acc_t *restrict acc", "const th_constants *restrict kc"]
+        args = []
+        for j, ctype in enumerate(in_types):
+            if j in single:
+                params.append(f"const {ctype} s{j}")
+                args.append(f"s{j}")
+            elif variant == "unit":
+                params.append(f"const {ctype} *restrict x{j}")
+                args.append(f"x{j}[i]")
+            else:
+                params += [f"const char *restrict x{j}", f"const th_int t{j}"]
+                args.append(f"*(const {ctype} *)(x{j} + i * t{j})")
+        pieces.append("\n".join([
+            f"/* Combine a row of n values ({variant} inputs) into n contiguous accumulators. */",
+            f"static inline void acc_{variant}({', '.join(params)}, th_int n) {{",
+            "    for (th_int i = 0; i < n; i++) {",
+            f"        const acc_t a = acc[i], v = LOAD(th_value(kc, {', '.join(args)}));",
+            "        acc[i] = COMBINE(a, v);",
+            "    }",
+            "}",
+            "",
+        ]))
+    return "\n".join(pieces)
+
+
+def _inner(in_types: list[str], single: list[int]) -> str:
+    """``inner``: the two innermost dimensions, J (rows j0..j1) and I (columns i0..i1)."""
+    n_in = len(in_types)
+    arrays = [j for j in range(n_in) if j not in single]
+    unit_check = " && ".join(f"p->sx[{j}][I] == (th_int)sizeof({in_types[j]})" for j in arrays) or "1"
+    values = [f"const {in_types[j]} s{j} = *(const {in_types[j]} *)x[{j}];" for j in single]
+
+    def call(name: str, variant: str, offset: str, extra: list[str]) -> str:
+        args = list(extra) + ["kc"]
+        for j in range(n_in):
+            if j in single:
+                args.append(f"s{j}")
+            elif variant == "unit":
+                args.append(f"(const {in_types[j]} *)(x[{j}] + j * p->sx[{j}][J]) + {offset}")
+            else:
+                args += [f"x[{j}] + j * p->sx[{j}][J] + {offset} * p->sx[{j}][I]", f"p->sx[{j}][I]"]
+        return f"{name}({', '.join(args)}, i1 - i0)"
+
+    lines = [
+        "/* The two innermost dimensions: J (rows j0..j1) and I (columns i0..i1). */",
+        "static void inner(const plan_t *p, const char *const *x, const th_constants *kc, acc_t *acc, th_int a0,",
+        "                  th_int j0, th_int j1, th_int i0, th_int i1) {",
+        "    const int J = p->m - 2, I = p->m - 1;",
+        "    const th_int saJ = p->sa[J], saI = p->sa[I];",
+        f"    const int unit = {unit_check};  /* every array input contiguous along I */",
+    ]
+    lines += ["    " + v for v in values]
+    lines += [
+        "    if (p->red[I]) {",
+        "        /* reduced innermost dimension: one accumulator per row */",
+        "        for (th_int j = j0; j < j1; j++) {",
+        "            acc_t a = acc[a0 + j * saJ];",
+        f"            const acc_t v = unit ? {call('row_unit', 'unit', 'i0', [])}",
+        f"                                 : {call('row_strided', 'strided', 'i0', [])};",
+        "            a = COMBINE(a, v);",
+        "            acc[a0 + j * saJ] = a;",
+        "        }",
+        "    } else {",
+        "        /* kept innermost dimension: combine each row of values into the accumulator row */",
+        "        (void)saI;  /* 1: the accumulator is C-contiguous over the kept dimensions */",
+        "        for (th_int j = j0; j < j1; j++) {",
+        "            acc_t *target = acc + a0 + j * saJ + i0;",
+        f"            if (unit) {call('acc_unit', 'unit', 'i0', ['target'])};",
+        f"            else {call('acc_strided', 'strided', 'i0', ['target'])};",
+        "        }",
+        "    }",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _value_function(body: _Body, in_types: list[str], out_type: str) -> str:
+    params = ["const th_constants *kc"] + [f"const {ctype} i{j}" for j, ctype in enumerate(in_types)]
+    lines = [f"static inline {out_type} th_value({', '.join(params)}) {{",
+             "    const th_constants *k = kc;",
+             "    (void)k;"]
+    lines += ["    " + line for line in body.lines]
+    lines += [f"    return {body.results[0]};", "}", ""]
+    return "\n".join(lines)
+
+
+@register_kernel(FusedReduce)
+def fused_reduce_kernel(node) -> Kernel | None:
+    """The C kernel of a FusedReduce node, or None when a dtype, the pre-map's scalar ops or the
+    reduction have no C rendering (the node then runs its Python ``perform``)."""
+    op = node.op
+    reduce_op = op.reduce_op
+    kind = getattr(reduce_op.scalar_op, "name", None)
+    if kind not in _SCALAR_OPS or not node.inputs or not _tensor_types_supported(node):
+        return None
+    elemwise, reduction = op.unfused_nodes(node.inputs)
+    nd = elemwise.outputs[0].type.ndim
+    if nd == 0 or nd > 32 or not _tensor_types_supported(elemwise):
+        return None
+    value_dtype = elemwise.outputs[0].type.dtype
+    out_dtype = node.outputs[0].type.dtype
+    acc_dtype = reduce_op._acc_dtype(value_dtype)
+    if not supported(acc_dtype):
+        return None
+    if kind in ("and_", "or_", "xor") and "f" in (np.dtype(value_dtype).kind, np.dtype(acc_dtype).kind):
+        return None  # NumPy's bitwise reductions refuse floats: leave the error to perform
+    axis = reduce_op.axis if reduce_op.axis is not None else tuple(range(nd))
+    reduced = sorted(int(a) % nd for a in axis)
+    kept = [d for d in range(nd) if d not in reduced]
+    if not reduced:
+        return None
+    body = _Body(elemwise)
+    if not body.ok:
+        return None
+
+    in_types = [c_type(x.type.dtype) for x in node.inputs]
+    single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
+    acc_ctype = c_type(acc_dtype)
+    if kind in ("add", "mul") and acc_dtype in _UNSIGNED:  # wrapping integer arithmetic
+        acc_ctype = _UNSIGNED[acc_dtype]
+    load = _convert("x", value_dtype, acc_dtype)
+    if acc_ctype != c_type(acc_dtype):
+        load = f"((acc_t){load})"
+    identity = _identity(reduce_op)
+
+    layout, _ = body.constants_layout()
+    head = [scalar_c.support_code(),
+            f"/* {op} : ({', '.join(str(x.type) for x in node.inputs)}) -> {node.outputs[0].type}",
+            f" * {reduction.op} of the values of {elemwise.op.scalar_op}, computed element by element:"
+            " no temporary */",
+            f"typedef {c_type(value_dtype)} in_t;  /* one value of the pre-map */",
+            f"typedef {acc_ctype} acc_t;",
+            f"typedef {c_type(out_dtype)} out_t;",
+            f"enum {{ N_IN = {len(node.inputs)}, ND = {nd}, ND2 = {max(nd, 2)} }};",
+            "/* 1 where the op reduces the axis */",
+            f"static const int REDUCED[ND] = {{{', '.join('1' if d in reduced else '0' for d in range(nd))}}};",
+            "typedef struct {"]
+    head += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]
+    head += ["} th_constants;", "",
+             _value_function(body, in_types, c_type(value_dtype)),
+             f"#define LOAD(x) ({load})",
+             f"#define COMBINE(a, v) {_combine(kind, acc_dtype)}",
+             f"#define START {_start(kind, acc_dtype)}",
+             f"enum {{ BLOCK = {max(_BLOCK_BYTES // np.dtype(acc_dtype).itemsize, 1)} }};"]
+    if kind in ("maximum", "minimum") and np.dtype(acc_dtype).kind == "f":
+        row_template = _row_extreme("reduce_row", "acc_t", ">" if kind == "maximum" else "<", True)
+    else:
+        row_template = _REDUCE_ROW
+
+    if identity is None:
+        message = f"{reduce_op}: cannot reduce an empty array along axis {axis} (the op has no identity)"
+        condition = " || ".join(f"dims[{d}] == 0" for d in reduced)
+        empty_check = f"    if ({condition}) TH_FAIL(ctx, TH_VALUE_ERROR, {_c_string(message)});\n"
+    else:
+        empty_check = ""
+    alloc = [f"    th_int out_dims[{max(len(kept), 1)}];"]
+    alloc += [f"    out_dims[{k}] = dims[{d}];" for k, d in enumerate(kept)]
+    alloc += [f"    if (ctx->alloc_output(ctx, 0, {len(kept)}, out_dims)) return -1;", "    th_int n_out = 1;"]
+    alloc += [f"    n_out *= out_dims[{k}];" for k in range(len(kept))]
+    if acc_dtype == out_dtype:
+        acc_buffer, finish = "(acc_t *)out", ""
+    else:
+        acc_buffer = "(acc_t *)ctx->scratch(ctx, (size_t)n_out * sizeof(acc_t))"
+        value = _convert(f"({c_type(acc_dtype)})acc[e]", acc_dtype, out_dtype)
+        finish = f"    for (th_int e = 0; e < n_out; e++) out[e] = {value};\n"
+    identity_c = _convert(str(identity if identity is not None else 0), "int64", out_dtype)
+    entry = (_BODY.replace("EMPTY_CHECK", empty_check)
+             .replace("ALLOC_OUTPUTS", "\n".join(alloc) + "\n")
+             .replace("IDENTITY", identity_c)
+             .replace("ACC_BUFFER", acc_buffer)
+             .replace("OMP_KEPT", _omp("chunks > 1", 2))
+             .replace("OMP_PARTS", _omp("chunks > 1", 2))
+             .replace("FINISH", finish))
+    source = ("\n".join(head) + "\n"
+              + _row_functions(row_template, in_types, single)
+              + _accumulate_functions(in_types, single)
+              + _PLAN + _inner(in_types, single) + _WALK + entry)
+    name = symbol_name("fused_reduce", source)
+    return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(elemwise, body))

@@ -31,6 +31,8 @@ from theano.updates import OrderedUpdates  # noqa: E402
 from theano import printing  # noqa: E402
 from theano import gradient  # noqa: E402
 from theano.gradient import Lop, Rop, grad  # noqa: E402
+from theano import scan_module  # noqa: E402
+from theano.scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,A004
 from theano import gof  # noqa: E402
 
 pp = printing.pp if hasattr(printing, "pp") else None

@@ -347,7 +347,7 @@ def fused_reduce_kernel(node) -> Kernel | None:
     kind = getattr(reduce_op.scalar_op, "name", None)
     if kind not in _SCALAR_OPS or not node.inputs or not _tensor_types_supported(node):
         return None
-    elemwise, reduction = op.unfused_nodes(node.inputs)
+    elemwise, _ = op.unfused_nodes(node.inputs)
     nd = elemwise.outputs[0].type.ndim
     if nd == 0 or nd > 32 or not _tensor_types_supported(elemwise):
         return None
@@ -379,9 +379,12 @@ def fused_reduce_kernel(node) -> Kernel | None:
 
     layout, _ = body.constants_layout()
     head = [scalar_c.support_code(),
-            f"/* {op} : ({', '.join(str(x.type) for x in node.inputs)}) -> {node.outputs[0].type}",
-            f" * {reduction.op} of the values of {elemwise.op.scalar_op}, computed element by element:"
-            " no temporary */",
+            # (the Composite's expression is left out: its constants are parameters, so pre-maps differing
+            # only in them share this source)
+            f"/* FusedReduce{{{reduce_op}}} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
+            f"{node.outputs[0].type}",
+            " * the reduction of th_value(inputs) (the fused elementwise pre-map), each value computed and",
+            " * combined at once: no temporary */",
             f"typedef {c_type(value_dtype)} in_t;  /* one value of the pre-map */",
             f"typedef {acc_ctype} acc_t;",
             f"typedef {c_type(out_dtype)} out_t;",

@@ -19,7 +19,8 @@ from theano.configdefaults import config
 from theano.link.c.kernels import Kernel, register_kernel, symbol_name
 from theano.sandbox.rng_mrg import M1, M2, NORM_FLOAT32, MRGUniform
 
-_NORM = {"float64": "4.656612873077392578125e-10", "float32": f"{float(NORM_FLOAT32)!r}f"}
+# float32: the shortest literal of that float (str of a NumPy float32)
+_NORM = {"float64": "4.656612873077392578125e-10", "float32": str(NORM_FLOAT32) + "f"}
 _CTYPE = {"float64": "double", "float32": "float"}
 
 

@@ -64,3 +64,4 @@ from theano.tensor import nlinalg, slinalg  # noqa: F401,E402
 from theano.gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402
 from theano.tensor.xlogx import xlogx, xlogy0  # noqa: F401,E402
 from theano.tensor import nnet  # noqa: E402
+from theano.tensor import raw_random, shared_randomstreams  # noqa: F401,E402  (registers theano.shared for generators)

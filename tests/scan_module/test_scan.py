@@ -258,3 +258,21 @@ def test_errors():
     out, _ = scan(lambda v: v, sequences=x, n_steps=5)
     with pytest.raises(ValueError, match="fewer than"):
         theano.function([x], out)(np.ones(3))
+
+
+@pytest.mark.parametrize("streams", ["RandomStreams", "MRG_RandomStreams"])
+def test_random_streams_inside_fn(streams):
+    if streams == "RandomStreams":
+        from theano.tensor.shared_randomstreams import RandomStreams as Streams
+    else:
+        from theano.sandbox.rng_mrg import MRG_RandomStreams as Streams
+    srng = Streams(seed=3)
+    n = T.iscalar("n")
+    draws, updates = scan(lambda: srng.uniform((2,)), n_steps=n)
+    assert len(updates) == 1  # the generator's state, through its default_update
+    f = theano.function([n], draws, updates=updates)
+    first, second = f(3), f(3)
+    assert first.shape == (3, 2)
+    assert not np.allclose(first[0], first[1]) and not np.allclose(first, second)
+    srng.seed(3)
+    np.testing.assert_allclose(f(3), first)

@@ -242,6 +242,11 @@ def _row_functions(row_template: str, in_types: list[str], single: list[int]) ->
         text = pattern.sub(r"FETCH(\1)", row_template)
         text = text.replace(signature, f"({', '.join(params)}, th_int n)").replace("reduce_row", f"row_{variant}")
         text = text.replace("static ", "static inline ", 1)
+        # vectorize each block's loop over k (contiguous lanes), not the loop over blocks (gcc would
+        # unroll k and gather every 16th element into a lane); the order of the terms is unchanged
+        text = text.replace("        for (int k = 0; k < BLOCK; k++) {\n            const acc_t a = part[k], v",
+                            "        #pragma GCC unroll 1\n"
+                            "        for (int k = 0; k < BLOCK; k++) {\n            const acc_t a = part[k], v")
         pieces.append(f"\n/* the value of element e of the row ({variant} inputs) */\n"
                       f"#define FETCH(e) LOAD(th_value(kc, {', '.join(args)}))\n{text}\n#undef FETCH\n")
     return "".join(pieces)

@@ -322,3 +322,24 @@ def test_no_gradient_through_draws_or_their_parameters():
     w = T.scalar("w")
     grad = theano.function([w], T.grad((w * srng.uniform((3,))).sum(), w))
     assert 0 < grad(1.0) < 3
+
+
+def test_inplace_rewrite_only_where_the_state_is_updated():
+    srng = MRG_RandomStreams(3)
+    u = srng.uniform((4,), dtype="float64", nstreams=2)
+    state = srng.state_updates[0][0]
+
+    def draw_ops(f):
+        return [str(node.op) for node in f.maker.fgraph.toposort() if isinstance(node.op, MRGUniform)]
+
+    updating = theano.function([], u)
+    frozen = theano.function([], u, no_default_updates=True)
+    assert draw_ops(updating) == ["mrg_uniform{TensorType(float64, vector),inplace}"]
+    assert draw_ops(frozen) == ["mrg_uniform{TensorType(float64, vector),no_inplace}"]
+    held = state.get_value(borrow=True)
+    before = held.copy()
+    frozen()
+    np.testing.assert_array_equal(held, before)  # a no_inplace draw leaves the state's buffer alone
+    rows = ref_streams([3] * 6, 2)
+    np.testing.assert_array_equal(updating(), ref_draw(rows, 4, "float64"))
+    np.testing.assert_array_equal(state.get_value(), np.array(rows, dtype="int32"))

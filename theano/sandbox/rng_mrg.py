@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from theano.compile.pipeline import register_inplace
 from theano.compile.sharedvalue import SharedVariable, shared
 from theano.configdefaults import config
 from theano.gradient import grad_undefined
@@ -42,6 +43,7 @@ from theano.tensor import math as tm
 from theano.tensor.basic import as_tensor_variable, cast, get_vector_length
 from theano.tensor.join import join, stack
 from theano.tensor.raw_random import UndefinedGrad
+from theano.tensor.rewriting.inplace import InplaceGraphRewriter, _destroyable, _with_op
 from theano.tensor.shape import reshape
 from theano.tensor.type import TensorType
 
@@ -488,3 +490,19 @@ class MRG_RandomStreams:
         warnings.warn("MRG_RandomStreams.multinomial_wo_replacement is deprecated: use MRG_RandomStreams.choice",
                       DeprecationWarning, stacklevel=2)
         return self.choice(size=n, a=None, replace=False, p=pvals, dtype=dtype, nstreams=nstreams)
+
+
+# ------------------------------------------------------------------------------------------
+# Inplace: a draw whose state is updated anyway advances it in its own buffer
+# ------------------------------------------------------------------------------------------
+
+def _inplace_mrg_candidates(fgraph, handler, node: Apply):
+    """``mrg_uniform`` writing the new states over its input (when the destroy handler allows it:
+    the state is a shared variable the function updates, and nothing else reads it later)."""
+    if node.op.inplace or not _destroyable(fgraph, handler, node, 0):
+        return
+    yield _with_op(node, MRGUniform(node.op.output_type, inplace=True))
+
+
+inplace_mrg_uniform = InplaceGraphRewriter("inplace_mrg_uniform", lambda: (MRGUniform,), _inplace_mrg_candidates)
+register_inplace(inplace_mrg_uniform, name="inplace_mrg_uniform")

@@ -18,4 +18,5 @@ WORKLOADS = {
     "elemwise": "benchmarks.elemwise",
     "overhead": "benchmarks.overhead",
     "compile": "benchmarks.compile_time",
+    "scan": "benchmarks.scan",
 }

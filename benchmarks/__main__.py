@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks {mlp,conv,elemwise,overhead,compile,all} [--quick] [--threads N]``."""
+"""Command line: ``python -m benchmarks {mlp,conv,elemwise,overhead,compile,scan,all} [--quick] [--threads N]``."""
 
 from __future__ import annotations
 

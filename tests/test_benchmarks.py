@@ -83,3 +83,11 @@ def test_table_ratios_and_skipped_rows():
     assert ours.fraction_of_limit == pytest.approx(0.25)
     text = harness.format_case(case)
     assert "skipped: not installed (torch)" in text and "25.0%" in text
+
+
+def test_scan_theano_agrees_with_numpy_loop():
+    from benchmarks import scan as scan_workload
+
+    inputs = scan_workload.make_inputs(units=5, n_steps=7)
+    expected = scan_workload.numpy_loop(*inputs)
+    harness.assert_same("theano", [expected], [scan_workload.build("theano", *inputs)()], "float64")

@@ -34,3 +34,11 @@ def test_mlp_learns_digits_or_generated_data(capsys):
 @pytest.mark.slow
 def test_mlp_full_size():
     assert load_example("mlp").main(["--epochs", "10"]) < 0.1
+
+
+def test_rnn_learns_delayed_copy_with_scan(capsys):
+    costs, accuracy = load_example("rnn").main(["--epochs", "6"])
+    assert costs[-1] < 0.5 * costs[0]
+    assert accuracy > 0.9  # chance is 0.5
+    out = capsys.readouterr().out
+    assert "epoch   1" in out and "test accuracy" in out

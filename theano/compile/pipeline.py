@@ -99,3 +99,4 @@ from theano.tensor.rewriting import shape as _shape_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import sigmoid as _sigmoid_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import sums as _sum_rewrites  # noqa: E402,F401
 from theano.tensor import reduce_fusion as _reduce_fusion  # noqa: E402,F401  (after elemwise fusion)
+from theano.scan_module import scan_rewrites as _scan_rewrites  # noqa: E402,F401

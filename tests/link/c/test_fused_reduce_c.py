@@ -164,3 +164,21 @@ def test_generated_source_is_readable():
     assert "static inline double th_value(" in source and "/* exp */" in source
     assert "row_unit(" in source and "row_strided(" in source
     assert "\t" not in source
+
+
+def test_openmp_same_bits_as_the_unfused_c_graph():
+    """Threads share out the same dimension in the same chunks as the CAReduce kernel's."""
+    x, y = T.dmatrices("x", "y")
+    row = T.drow("row")
+    outputs = [T.sum(x * y + 1), T.sum(x - y, axis=0), T.sum(x * 2 + y, axis=1), T.max(x * row - y)]
+    with theano.change_flags(openmp=True, openmp_elemwise_minsize=1000):
+        mode = theano.Mode(linker="cvm", optimizer="fast_run")
+        fused = theano.function([x, y, row], outputs, mode=mode)
+        unfused = theano.function([x, y, row], outputs, mode=mode.excluding("reduce_fusion"))
+        nodes = [node for node in fused.maker.fgraph.toposort() if isinstance(node.op, FusedReduce)]
+        assert len(nodes) == 4
+        assert "#pragma omp parallel for" in kernel_for(nodes[0]).source
+        rng = np.random.default_rng(3)
+        values = [rng.standard_normal((300, 41)), rng.standard_normal((300, 41)), rng.standard_normal((1, 41))]
+        for got, want in zip(fused(*values), unfused(*values)):
+            np.testing.assert_array_equal(got, want)

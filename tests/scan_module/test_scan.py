@@ -276,3 +276,30 @@ def test_random_streams_inside_fn(streams):
     assert not np.allclose(first[0], first[1]) and not np.allclose(first, second)
     srng.seed(3)
     np.testing.assert_allclose(f(3), first)
+
+
+def test_tutorial_jacobian_with_grad_inside_fn():
+    x = T.dvector("x")
+    y = x ** 2
+    J, updates = scan(lambda i, y, x: T.grad(y[i], x), sequences=T.arange(y.shape[0]), non_sequences=[y, x])
+    np.testing.assert_allclose(theano.function([x], J, updates=updates)(np.array([4.0, 3.0])), np.diag([8.0, 6.0]))
+
+
+def test_pickled_function_with_scan():
+    import pickle
+
+    X, h0 = T.matrix("X"), T.vector("h0")
+    h, _ = scan(lambda xt, h: T.tanh(xt + h), sequences=X, outputs_info=h0)
+    f = theano.function([X, h0], h)
+    g = pickle.loads(pickle.dumps(f))
+    xv = data(3, 2)
+    np.testing.assert_allclose(g(xv, np.zeros(2)), f(xv, np.zeros(2)))
+
+
+def test_test_values_reach_the_inner_function():
+    X, h0 = T.matrix("X"), T.vector("h0")
+    X.tag.test_value = np.ones((3, 2))
+    h0.tag.test_value = np.zeros(2)
+    with theano.change_flags(compute_test_value="raise"):
+        h, _ = scan(lambda xp, xt, h: T.tanh(xt - xp + h), sequences=dict(input=X, taps=[-1, 0]), outputs_info=h0)
+    assert h.tag.test_value.shape == (2, 2)

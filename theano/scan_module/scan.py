@@ -31,6 +31,27 @@ def _tap_name(name: str | None, k: int) -> str | None:
     return f"{name}[t{k}]"
 
 
+def _entry_type(x: Variable):
+    """The type of one entry of ``x`` along its first axis."""
+    from theano.tensor.type import TensorType
+
+    return TensorType(x.type.dtype, x.type.broadcastable[1:])
+
+
+def _transfer_test_value(inner: Variable, outer: Variable, index: int | None) -> None:
+    """With ``config.compute_test_value`` on, give an inner variable the test value of the
+    entry ``index`` of ``outer`` (or all of it), so the user's function can be traced."""
+    import theano
+
+    if theano.config.compute_test_value == "off":
+        return
+    try:
+        value = outer.get_test_value()
+    except AttributeError:
+        return
+    inner.tag.test_value = value if index is None else value[index]
+
+
 def _normalize_sequences(sequences: Any) -> list[dict]:
     from theano.tensor.basic import as_tensor_variable
 
@@ -186,8 +207,9 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
         taps = seq["taps"]
         low, high = min(min(taps), 0), max(max(taps), 0)
         for k in taps:
-            inner = safe_new(x[0])
+            inner = _entry_type(x)()
             inner.name = _tap_name(x.name, k)
+            _transfer_test_value(inner, x, k - low)
             start = k - low
             cut = x[start:] if k == high else x[start:-(high - k)]
             if go_backwards:
@@ -220,8 +242,10 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
         for k in taps:
             if taps == [-1]:
                 arg = init.type()
+                _transfer_test_value(arg, init, None)
             else:
-                arg = safe_new(init[k + lag])
+                arg = _entry_type(init)()
+                _transfer_test_value(arg, init, k + lag)
             arg.name = _tap_name(init.name, k)
             args.append(arg)
         state_args.append(args)

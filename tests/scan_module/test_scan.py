@@ -303,3 +303,9 @@ def test_test_values_reach_the_inner_function():
     with theano.change_flags(compute_test_value="raise"):
         h, _ = scan(lambda xp, xt, h: T.tanh(xt - xp + h), sequences=dict(input=X, taps=[-1, 0]), outputs_info=h0)
     assert h.tag.test_value.shape == (2, 2)
+
+
+def test_negative_constant_n_steps_runs_backwards():
+    x = T.vector("x")
+    out, _ = scan(lambda v: v * 1, sequences=x, n_steps=-3)
+    np.testing.assert_allclose(theano.function([x], out)(np.arange(5.0)), [4.0, 3.0, 2.0])

@@ -160,7 +160,8 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
     non_sequences : list
         Passed unchanged to every step.
     n_steps : int or integer scalar variable, optional
-        The number of steps (required when there are no sequences).
+        The number of steps (required when there are no sequences); a negative constant runs
+        backwards in time.
     truncate_gradient : int
         Steps of backpropagation through time (-1: all of them).
     go_backwards : bool
@@ -195,6 +196,16 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
 
             non_seqs.append(as_tensor_variable(elem))
     n_steps_var = _n_steps_variable(n_steps)
+    if n_steps_var is not None:
+        from theano.tensor.basic import NotScalarConstantError, get_scalar_constant_value
+
+        try:
+            fixed = int(get_scalar_constant_value(n_steps_var))
+        except NotScalarConstantError:
+            fixed = None
+        if fixed is not None and fixed < 0:
+            # Theano 1.0: a negative number of steps runs backwards in time
+            n_steps_var, go_backwards = _n_steps_variable(-fixed), not go_backwards
     truncate_gradient = int(truncate_gradient)
     if truncate_gradient == 0 or truncate_gradient < -1:
         raise ValueError(f"truncate_gradient must be -1 (no truncation) or a positive number of steps, got "

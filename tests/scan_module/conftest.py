@@ -1,5 +1,5 @@
 """The scan tests run on both backends: the Python VM and the C backend (the inner function
-follows ``config.linker`` like the outer one)."""
+runs on the backend of the outer one)."""
 
 import pytest
 

@@ -309,3 +309,19 @@ def test_negative_constant_n_steps_runs_backwards():
     x = T.vector("x")
     out, _ = scan(lambda v: v * 1, sequences=x, n_steps=-3)
     np.testing.assert_allclose(theano.function([x], out)(np.arange(5.0)), [4.0, 3.0, 2.0])
+
+
+def test_inner_function_follows_the_outer_linker():
+    from theano.link.c.linker import CVM, c_backend_available
+
+    x = T.vector("x")
+    out, _ = scan(lambda v: v * 2, sequences=x)
+    f_py = theano.function([x], out, mode=theano.Mode(linker="py"))
+    np.testing.assert_allclose(f_py(np.arange(3.0)), [0.0, 2.0, 4.0])
+    (node,) = scan_nodes(f_py)
+    assert not isinstance(node.op._fn["py"].fn, CVM)
+    if c_backend_available():
+        f_c = theano.function([x], out, mode=theano.Mode(linker="cvm"))
+        np.testing.assert_allclose(f_c(np.arange(3.0)), [0.0, 2.0, 4.0])
+        (node,) = scan_nodes(f_c)
+        assert isinstance(node.op._fn["c"].fn, CVM)

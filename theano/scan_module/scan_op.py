@@ -23,6 +23,8 @@ its last ``m`` entries (``mem_limits``): it then runs in a ring buffer of ``m`` 
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -254,21 +256,36 @@ class Scan(Op):
         return Apply(self, [n_steps, *seqs, *states, *shared, *non_seqs], outputs)
 
     # -- running -------------------------------------------------------------------------------
-    def _compiled(self):
-        if self._fn is None:
+    def _compiled(self, outer_linker: str | None = None):
+        """The inner function, compiled on first use for each kind of outer linker.
+
+        With ``mode`` given to scan, the inner function uses it. Otherwise it uses the default
+        mode on the outer function's backend: the Python VM when ``outer_linker == 'py'``, the
+        C backend when it is ``'c'``, ``config.linker`` when it is None (unknown).
+        """
+        key = outer_linker if self.mode is None else None
+        fn = self._fn.get(key) if self._fn is not None else None
+        if fn is None:
             import theano
             from theano.compile.mode import get_mode
 
             mode = get_mode(self.mode)
+            from theano.link.c.linker import C_LINKERS
+
+            if (key == "py" and mode.linker in C_LINKERS) or (key == "c" and mode.linker not in C_LINKERS):
+                mode = mode._derive()
+                mode.linker = "py" if key == "py" else "cvm"
             fn = theano.function(self.inner_inputs, self.inner_outputs, mode=mode, on_unused_input="ignore",
                                  name=self.name or "scan_fn")
             fn.trust_input = True
-            self._fn = fn
-        return self._fn
+            if self._fn is None:
+                self._fn = {}
+            self._fn[key] = fn
+        return fn
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list[Any]], params: Any = None) -> None:
         info = self.info
-        fn = self._compiled()
+        fn = self._compiled(_outer_linker())
         in_cells = fn.input_storage
         out_cells = fn._output_cells
         n_steps = int(inputs[0])
@@ -408,6 +425,30 @@ class Scan(Op):
         from theano.scan_module.scan_grad import scan_r_op
 
         return scan_r_op(self, inputs, eval_points)
+
+
+def _outer_linker() -> str | None:
+    """Which backend runs the node being performed: ``'c'`` when the C runtime called it (a
+    Python step between kernels), ``'py'`` under the Python VM, None when neither (a direct
+    call of ``perform``). Read from the caller's frames: ``perform`` receives no mode."""
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            break
+        filename = frame.f_code.co_filename
+        if filename.endswith(_C_LINKER_FILE):
+            return "c"
+        if filename.endswith(_PY_VM_FILE) and frame.f_code.co_name in ("__call__", "_run_instrumented"):
+            caller = frame.f_back
+            if caller is not None and caller.f_code.co_filename.endswith(_C_LINKER_FILE):
+                return "c"
+            return "py"
+        frame = frame.f_back
+    return None
+
+
+_C_LINKER_FILE = os.path.join("link", "c", "linker.py")
+_PY_VM_FILE = os.path.join("link", "vm.py")
 
 
 def _as_stacked(x: Variable, inner: Variable, what: str) -> Variable:

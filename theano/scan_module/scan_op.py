@@ -529,11 +529,21 @@ def run_loop(run: Callable[[], Any], start: int, stop: int, reads: list, writes:
     - ``cond_cell``: a do-while loop's condition; the loop ends after the first step where it
       holds a true value.
     """
+    # Entries that never wrap around in [start, stop) are read without the modulo: their rows
+    # are shifted once so that step t reads entry t.
+    straight_reads = [(cell, rows[offset:]) for cell, rows, offset, size in reads if offset + stop <= size]
+    ring_reads = [r for r in reads if r[2] + stop > r[3]]
+    straight_writes = [(cell, rows[offset:]) for cell, rows, offset, size in writes if offset + stop <= size]
+    ring_writes = [w for w in writes if w[2] + stop > w[3]]
     for t in range(start, stop):
-        for cell, rows, offset, size in reads:
+        for cell, rows in straight_reads:
+            cell[0] = rows[t]
+        for cell, rows, offset, size in ring_reads:
             cell[0] = rows[(t + offset) % size]
         run()
-        for cell, rows, offset, size in writes:
+        for cell, rows in straight_writes:
+            rows[t][...] = cell[0]
+        for cell, rows, offset, size in ring_writes:
             rows[(t + offset) % size][...] = cell[0]
         for in_cell, out_cell in carries:
             in_cell[0] = out_cell[0]

@@ -29,6 +29,7 @@ from theano.compile.profiling import ProfileStats  # noqa: E402
 from theano.compile.io import SymbolicInput, SymbolicOutput  # noqa: E402
 from theano.updates import OrderedUpdates  # noqa: E402
 from theano import printing  # noqa: E402
+from theano import ifelse as _ifelse_module  # noqa: E402,F401
 from theano import gradient  # noqa: E402
 from theano.gradient import Lop, Rop, grad  # noqa: E402
 from theano import scan_module  # noqa: E402

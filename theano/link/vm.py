@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from theano.graph.basic import Apply
+from theano.link.lazy import has_lazy_nodes, skip_conditions
 from theano.link.utils import gc_plan, map_storage, raise_with_op
 from theano.tensor.type import TensorType
 
@@ -38,9 +39,9 @@ def _coercer(var) -> Callable[[Any], Any] | None:
 class Step:
     """One node of the program: its op's perform bound to its storage cells."""
 
-    __slots__ = ("node", "perform", "inputs", "outputs", "coercers", "dead", "params")
+    __slots__ = ("node", "perform", "inputs", "outputs", "coercers", "dead", "params", "guards")
 
-    def __init__(self, node: Apply, storage_map: dict, dead: list[list]):
+    def __init__(self, node: Apply, storage_map: dict, dead: list[list], guards=()):
         self.node = node
         self.perform = node.op.perform
         self.inputs = [storage_map[v] for v in node.inputs]
@@ -48,6 +49,19 @@ class Step:
         self.coercers = [(cell, c) for cell, c in zip(self.outputs, map(_coercer, node.outputs)) if c is not None]
         self.dead = dead
         self.params = node.op.get_params(node)
+        # (condition cell, truth value): skip this node when the condition has that value
+        self.guards = [(storage_map[cond], value) for cond, value in guards]
+
+    def skipped(self) -> bool:
+        """Whether a lazy node's condition, already computed, makes this node's work useless."""
+        for cell, value in self.guards:
+            if cell[0] is not None and _truth(cell[0]) == value:
+                return True
+        return False
+
+
+def _truth(value) -> bool:
+    return bool(value.item()) if isinstance(value, np.ndarray) else bool(value)
 
 
 class VM:
@@ -61,12 +75,14 @@ class VM:
         plan = gc_plan(fgraph, self.order, storage_map) if allow_gc else [[] for _ in self.order]
         for node in self.order:
             node.op.prepare_node(node, storage_map, None, "py")
-        self.steps = [Step(node, storage_map, dead) for node, dead in zip(self.order, plan)]
+        self.lazy = has_lazy_nodes(self.order)
+        guards = skip_conditions(fgraph, self.order) if self.lazy else [()] * len(self.order)
+        self.steps = [Step(node, storage_map, dead, g) for node, dead, g in zip(self.order, plan, guards)]
         self.profile = profile
         self.node_checker = node_checker
 
     def __call__(self) -> None:
-        if self.profile is not None or self.node_checker is not None:
+        if self.profile is not None or self.node_checker is not None or self.lazy:
             return self._run_instrumented()
         for step in self.steps:
             self._run_step(step)
@@ -89,10 +105,15 @@ class VM:
         return args
 
     def _run_instrumented(self) -> None:
-        """The slow path: time each node (profile) and/or check it (DebugMode, NanGuardMode)."""
+        """The slow path: skip what lazy nodes do not need, time each node (profile) and/or check
+        it (DebugMode, NanGuardMode)."""
         profile = self.profile
         checker = self.node_checker
         for step in self.steps:
+            if step.guards and step.skipped():
+                for cell in step.dead:
+                    cell[0] = None
+                continue
             before = checker.before(step.node, [cell[0] for cell in step.inputs]) if checker is not None else None
             start = time.perf_counter()
             args = self._run_step(step)

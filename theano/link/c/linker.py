@@ -23,6 +23,7 @@ from theano.link.c import compiler
 from theano.link.c.kernels import compile_kernels, kernel_for
 from theano.link.c.runtime import runtime_module
 from theano.link.c.types import TYPENUMS
+from theano.link.lazy import has_lazy_nodes, skip_conditions
 from theano.link.utils import gc_plan, map_storage, raise_with_op
 from theano.link.vm import VM
 from theano.link.vm import Step as PyStep
@@ -156,9 +157,10 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         cell_of(var)
     plan = gc_plan(fgraph, order, storage_map) if allow_gc else [[] for _ in order]
     outputs = {id(storage_map[v]) for v in fgraph.outputs}
+    guards = skip_conditions(fgraph, order) if has_lazy_nodes(order) else [()] * len(order)
     steps = []
     c_nodes = []
-    for node, kernel, py_step, dead in zip(order, kernels, py_vm.steps, plan):
+    for node, kernel, py_step, dead, guard in zip(order, kernels, py_vm.steps, plan, guards):
         address = next(addresses) if kernel is not None else 0
         ins = tuple(cell_of(v) for v in node.inputs)
         outs = tuple(cell_of(v) for v in node.outputs)
@@ -170,7 +172,9 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         pyapi = bool(kernel is not None and kernel.pyapi)
         params = kernel.params if kernel is not None and address else b""
         in_nd = tuple(v.type.ndim if isinstance(v.type, TensorType) else -1 for v in node.inputs)
-        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells, pyapi, params or None, in_nd))
+        flat_guard = tuple(x for cond, value in guard for x in (cell_of(cond), int(value)))
+        steps.append((address, thunk, ins, outs, destroy, typenums, dead_cells, pyapi, params or None, in_nd,
+                      flat_guard or None))
         c_nodes.append(bool(address))
     for var in fgraph.outputs:
         cell_of(var)

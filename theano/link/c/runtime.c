@@ -39,6 +39,8 @@ typedef struct {
     int *dead;         /* cells emptied after this step (allow_gc) */
     char *params;      /* the kernel's constant bytes (ctx->params), or NULL */
     int *in_nd;        /* for each input: the number of dimensions its type says, or -1 */
+    int n_guard;       /* lazy evaluation: (condition cell, truth value) pairs; the step is */
+    int *guard;        /* skipped when a computed condition has its value (theano.link.lazy) */
 } Step;
 
 typedef struct {
@@ -351,9 +353,35 @@ static double now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* 1 when a guard of the step holds (skip it), 0 when none does, -1 on error. */
+static int step_skipped(Program *p, const Step *s) {
+    for (int g = 0; g < s->n_guard; g++) {
+        PyObject *value = PyList_GET_ITEM(p->cellv[s->guard[2 * g]], 0);
+        if (value == Py_None) continue;
+        int truth = PyObject_IsTrue(value);
+        if (truth < 0) return -1;
+        if (truth == s->guard[2 * g + 1]) return 1;
+    }
+    return 0;
+}
+
 static int run_steps(Program *p) {
     for (int k = 0; k < p->n_steps; k++) {
         Step *s = &p->steps[k];
+        if (s->n_guard) {
+            int skip = step_skipped(p, s);
+            if (skip < 0) {
+                p->failed_step = k;
+                return -1;
+            }
+            if (skip) {
+                for (int d = 0; d < s->n_dead; d++) {
+                    Py_INCREF(Py_None);
+                    set_cell(p, s->dead[d], Py_None);
+                }
+                continue;
+            }
+        }
         double start = p->profiling ? now_seconds() : 0.0;
         int status;
         if (s->fn != NULL) {
@@ -414,6 +442,7 @@ static void free_step(Step *s) {
     PyMem_Free(s->dead);
     PyMem_Free(s->params);
     PyMem_Free(s->in_nd);
+    PyMem_Free(s->guard);
 }
 
 static int check_cells(Program *p, const int *indices, int n) {
@@ -428,15 +457,16 @@ static int check_cells(Program *p, const int *indices, int n) {
 
 /* A step from Python: (kernel address or 0, thunk or None, input cells, output cells,
  * destroyed input per output, output type numbers, dead cells[, uses the Python C API
- * [, parameter bytes[, each input's number of dimensions (-1: any)]]]). */
+ * [, parameter bytes[, each input's number of dimensions (-1: any)[, guards: a flat sequence of
+ * (condition cell, truth value) pairs]]]]). */
 static int parse_step(Program *p, PyObject *spec, Step *s) {
-    PyObject *address, *thunk, *ins, *outs, *destroy, *typenums, *dead, *in_nd = NULL;
+    PyObject *address, *thunk, *ins, *outs, *destroy, *typenums, *dead, *in_nd = NULL, *guard = NULL;
     int pyapi = 0;
     const char *params = NULL;
     Py_ssize_t n_params = 0;
     memset(s, 0, sizeof *s);
-    if (!PyArg_ParseTuple(spec, "OOOOOOO|pz#O", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead, &pyapi,
-                          &params, &n_params, &in_nd))
+    if (!PyArg_ParseTuple(spec, "OOOOOOO|pz#OO", &address, &thunk, &ins, &outs, &destroy, &typenums, &dead, &pyapi,
+                          &params, &n_params, &in_nd, &guard))
         return -1;
     s->pyapi = pyapi;
     if (params != NULL && n_params > 0) {
@@ -471,6 +501,17 @@ static int parse_step(Program *p, PyObject *spec, Step *s) {
             PyErr_SetString(PyExc_ValueError, "a step needs one ndim per input");
             return -1;
         }
+    }
+    if (guard != NULL && guard != Py_None) {
+        int n_flat = 0;
+        if ((s->guard = int_array_from(guard, &n_flat)) == NULL) return -1;
+        if (n_flat % 2) {
+            PyErr_SetString(PyExc_ValueError, "a step's guards are (cell, value) pairs");
+            return -1;
+        }
+        s->n_guard = n_flat / 2;
+        for (int g = 0; g < s->n_guard; g++)
+            if (check_cells(p, &s->guard[2 * g], 1)) return -1;
     }
     if (n_destroy != s->n_out || n_typenums != s->n_out) {
         PyErr_SetString(PyExc_ValueError, "a step needs one destroy entry and one type number per output");

@@ -325,3 +325,12 @@ def test_inner_function_follows_the_outer_linker():
         np.testing.assert_allclose(f_c(np.arange(3.0)), [0.0, 2.0, 4.0])
         (node,) = scan_nodes(f_c)
         assert isinstance(node.op._fn["c"].fn, CVM)
+
+
+def test_scan_checkpoints_gives_scan_values():
+    from theano.scan_module import scan_checkpoints
+
+    x = T.vector("x")
+    out, _ = scan_checkpoints(lambda v, acc: acc + v, sequences=[x], outputs_info=[T.constant(0.0, dtype="float64")],
+                              save_every_N=2)
+    np.testing.assert_allclose(theano.function([x], out)(np.arange(4.0)), [0.0, 1.0, 3.0, 6.0])

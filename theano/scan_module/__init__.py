@@ -3,6 +3,6 @@
 
 from theano.scan_module.scan_utils import until  # noqa: F401
 from theano.scan_module.scan import scan  # noqa: F401
-from theano.scan_module.scan_views import foldl, foldr, map, reduce  # noqa: F401
+from theano.scan_module.scan_views import foldl, foldr, map, reduce, scan_checkpoints  # noqa: F401
 
-__all__ = ["foldl", "foldr", "map", "reduce", "scan", "until"]
+__all__ = ["foldl", "foldr", "map", "reduce", "scan", "scan_checkpoints", "until"]

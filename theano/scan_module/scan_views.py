@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from theano.scan_module.scan import scan
 
-__all__ = ["foldl", "foldr", "map", "reduce"]
+__all__ = ["foldl", "foldr", "map", "reduce", "scan_checkpoints"]
 
 
 def map(fn: Callable, sequences, non_sequences=None, truncate_gradient: int = -1, go_backwards: bool = False,
@@ -34,3 +34,15 @@ def foldl(fn: Callable, sequences, outputs_info, non_sequences=None, mode=None, 
 def foldr(fn: Callable, sequences, outputs_info, non_sequences=None, mode=None, name: str | None = None):
     """:func:`reduce` from the last step to the first."""
     return reduce(fn, sequences, outputs_info, non_sequences=non_sequences, go_backwards=True, mode=mode, name=name)
+
+
+def scan_checkpoints(fn: Callable, sequences=None, outputs_info=None, non_sequences=None,
+                     name: str = "checkpointscan_fn", n_steps=None, save_every_N: int = 10, padding: bool = True):
+    """Theano 1.0's memory-saving variant of :func:`scan` (same values).
+
+    Theano recomputed the states between checkpoints during backpropagation to save memory;
+    here it is an ordinary :func:`scan` (``save_every_N`` and ``padding`` are accepted and
+    ignored), so results and gradients are the same and memory use is that of scan.
+    """
+    return scan(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences, n_steps=n_steps,
+                name=name)

@@ -145,3 +145,45 @@ def test_hessian_through_jacobian():
     x = T.vector("x")
     hess = theano.gradient.hessian((x ** 3).sum(), x)
     np.testing.assert_allclose(theano.function([x], hess)(np.array([1.0, 2.0])), np.diag([6.0, 12.0]))
+
+
+@pytest.mark.parametrize("streams", ["RandomStreams", "MRG_RandomStreams"])
+def test_gradient_replays_the_forward_random_draws(streams):
+    """Dropout inside the loop: backpropagation uses the masks drawn by the forward pass
+    (recorded by scan), so the gradient is that of the function with those masks fixed."""
+    if streams == "RandomStreams":
+        from theano.tensor.shared_randomstreams import RandomStreams as Streams
+    else:
+        from theano.sandbox.rng_mrg import MRG_RandomStreams as Streams
+    srng = Streams(seed=5)
+    W = theano.shared(rng(6).normal(0, 0.5, (3, 3)), name="W")
+    x = T.matrix("x")
+    masks = []
+
+    def step(xt, h):
+        mask = srng.binomial(size=(3,), n=1, p=0.5, dtype="float64")
+        masks.append(mask)
+        return T.tanh(xt + T.dot(h, W)) * mask
+
+    h, updates = scan(step, sequences=x, outputs_info=T.zeros(3, dtype="float64"))
+    node = h.owner.inputs[0].owner
+    assert len(node.op.info.aux_nit) == 1
+    recorded = node.outputs[1]  # the aux output: one mask per step
+    f = theano.function([x], [theano.grad((h ** 2).sum(), W), recorded], updates=updates)
+    xv = rng(7).normal(size=(4, 3))
+    g, mask_values = f(xv)
+
+    def cost(Wv):
+        hv, total = np.zeros(3), 0.0
+        for t in range(4):
+            hv = np.tanh(xv[t] + hv @ Wv) * mask_values[t]
+            total += (hv ** 2).sum()
+        return total
+
+    eps, numeric = 1e-6, np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            d = np.zeros((3, 3))
+            d[i, j] = eps
+            numeric[i, j] = (cost(W.get_value() + d) - cost(W.get_value() - d)) / (2 * eps)
+    np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8)

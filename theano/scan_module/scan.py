@@ -15,7 +15,14 @@ import numpy as np
 from theano.compile.sharedvalue import SharedVariable
 from theano.graph.basic import Variable, clone_replace, graph_inputs
 from theano.scan_module.scan_op import Scan, ScanInfo
-from theano.scan_module.scan_utils import free_variables, get_updates_and_outputs, safe_new, until, wrap_into_list
+from theano.scan_module.scan_utils import (
+    free_variables,
+    get_updates_and_outputs,
+    safe_new,
+    shared_state_frontier,
+    until,
+    wrap_into_list,
+)
 from theano.updates import OrderedUpdates
 
 __all__ = ["scan", "until"]
@@ -305,7 +312,9 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
         pending += [v for v in graph_inputs([default], blockers=explicit_inner) if isinstance(v, SharedVariable)]
     shared_states = [var for var, _ in update_pairs]
     shared_new = [value for _, value in update_pairs]
-    roots = state_outs + nit_outs + shared_new + ([condition] if condition is not None else [])
+    # values drawn from shared states (random streams) are recorded for the gradient
+    aux_outs = shared_state_frontier(state_outs + nit_outs, shared_states) if shared_states else []
+    roots = state_outs + nit_outs + aux_outs + shared_new + ([condition] if condition is not None else [])
 
     # -- everything else the inner graph reads becomes a non-sequence --------------------------
     free = free_variables(roots, explicit_inner, set(shared_states))
@@ -334,9 +343,10 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
 
     state_taps = tuple(tuple(outs_info[i]["taps"]) for i in state_ids)
     inner_inputs = list(inner_seqs) + [a for i in state_ids for a in state_args[i]] + inner_shared + inner_non_seqs
-    info = ScanInfo(n_seqs=len(inner_seqs), state_taps=state_taps, n_nit_sot=len(nit_ids),
+    n_nit = len(nit_ids) + len(aux_outs)
+    info = ScanInfo(n_seqs=len(inner_seqs), state_taps=state_taps, n_nit_sot=n_nit,
                     n_shared=len(shared_states), n_non_seqs=len(inner_non_seqs), as_while=condition is not None,
-                    truncate_gradient=truncate_gradient)
+                    truncate_gradient=truncate_gradient, aux_nit=tuple(range(len(nit_ids), n_nit)))
     op = Scan(inner_inputs, inner_outputs, info, mode=mode, name=name, profile=profile)
     outer_states = []
     for i in state_ids:
@@ -361,7 +371,7 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
         user_outputs[i] = results[len(state_ids) + j]
     update_results = OrderedUpdates()
     for k, var in enumerate(shared_states):
-        update_results[var] = results[len(state_ids) + len(nit_ids) + k]
+        update_results[var] = results[len(state_ids) + n_nit + k]
     if name is not None:
         for k, out in enumerate(user_outputs):
             if out is not None and out.name is None:

@@ -125,7 +125,8 @@ def scan_l_op(op, inputs: Sequence[Variable], outputs: Sequence[Variable], outpu
     start = n - steps
 
     float_states = [s for s in range(n_states) if _is_float(outputs[s])]
-    float_nits = [j for j in range(n_nit) if _is_float(outputs[n_states + j])]
+    float_nits = [j for j in range(n_nit) if _is_float(outputs[n_states + j]) and j not in info.aux_nit]
+    aux_inner = [inner_out[n_states + j] for j in info.aux_nit]
     float_seqs = [j for j in range(info.n_seqs) if _is_float(seqs[j])]
     float_non_seqs = [k for k in range(info.n_non_seqs) if _is_float(non_seqs[k])]
 
@@ -139,6 +140,8 @@ def scan_l_op(op, inputs: Sequence[Variable], outputs: Sequence[Variable], outpu
         rev_seqs.append(output_grads[s][lags[s] + start:lags[s] + n][::-1])
     for j in float_nits:
         rev_seqs.append(output_grads[n_states + j][start:n][::-1])
+    for j in info.aux_nit:
+        rev_seqs.append(outputs[n_states + j][start:n][::-1])
     n_rev_seqs = len(rev_seqs)
     carry_inits = [T.zeros_like(inits[s]) for s in float_states] + [T.zeros_like(non_seqs[k]) for k in float_non_seqs]
     outputs_info = carry_inits + [None] * len(float_seqs)
@@ -156,7 +159,9 @@ def scan_l_op(op, inputs: Sequence[Variable], outputs: Sequence[Variable], outpu
             tap_args.append(seq_args[pos:pos + len(taps)])
             pos += len(taps)
         gy_args = seq_args[pos:pos + len(float_states)]
-        gnit_args = seq_args[pos + len(float_states):]
+        pos += len(float_states)
+        gnit_args = seq_args[pos:pos + len(float_nits)]
+        aux_args = seq_args[pos + len(float_nits):]
         ns_args = outer_args[:info.n_non_seqs]
         shared_args = outer_args[info.n_non_seqs:]
         replace = dict(zip(inner_seqs, x_args))
@@ -164,6 +169,7 @@ def scan_l_op(op, inputs: Sequence[Variable], outputs: Sequence[Variable], outpu
             replace.update(zip(inner_group, arg_group))
         replace.update(zip(inner_shared, shared_args))
         replace.update(zip(inner_non_seqs, ns_args))
+        replace.update(zip(aux_inner, aux_args))  # recorded draws, not new ones
         outs = clone_replace(inner_out, replace=replace, strict=False)
         state_carries = carries[:len(float_states)]
         acc_carries = carries[len(float_states):]

@@ -61,6 +61,10 @@ class ScanInfo:
     mem_limits : tuple of (int or None)
         For each state then each nit-sot output: how many of the last entries to keep (None:
         all).
+    aux_nit : tuple of int
+        The nit-sot outputs (positions among them) that :func:`theano.scan` added to record
+        values computed from shared states (random draws): the gradient reads them instead of
+        drawing again. The user does not see them.
     """
 
     n_seqs: int
@@ -71,6 +75,7 @@ class ScanInfo:
     as_while: bool = False
     truncate_gradient: int = -1
     mem_limits: tuple = ()
+    aux_nit: tuple = ()
 
     def __post_init__(self):
         if not self.mem_limits:

@@ -211,7 +211,8 @@ def merge_scan_nodes(a, b):
               + ib.mem_limits[ib.n_states:])
     info = dataclasses.replace(ia, n_seqs=len(seq_pairs), state_taps=ia.state_taps + ib.state_taps,
                                n_nit_sot=ia.n_nit_sot + ib.n_nit_sot, n_shared=ia.n_shared + ib.n_shared,
-                               n_non_seqs=len(ns_pairs), mem_limits=limits)
+                               n_non_seqs=len(ns_pairs), mem_limits=limits,
+                               aux_nit=ia.aux_nit + tuple(ia.n_nit_sot + j for j in ib.aux_nit))
     name = "&".join(n for n in (a.op.name, b.op.name) if n) or None
     op = Scan(inner_inputs, outputs, info, mode=a.op.mode, name=name, profile=a.op.profile)
     outer = ([a.inputs[0]] + [o for o, _ in seq_pairs] + ia.outer_states(a.inputs) + ib.outer_states(b.inputs)

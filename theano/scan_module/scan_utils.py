@@ -124,6 +124,33 @@ def free_variables(outputs: Sequence[Variable], explicit: Sequence[Variable], lo
     return found
 
 
+def shared_state_frontier(outputs: Sequence[Variable], shared_states: Sequence[Variable]) -> list[Variable]:
+    """The tensor values computed from ``shared_states`` alone (random draws) where they meet
+    values computed from anything else (the loop's inputs, other variables): recording them
+    lets the gradient replay a step without drawing again."""
+    shared_states = set(shared_states)
+    roots = list(graph_inputs(outputs))
+    drawn = set(shared_states)
+    other = {v for v in roots if v not in shared_states and not isinstance(v, Constant)}
+    order = io_toposort(roots, list(outputs))
+    for node in order:
+        if any(inp in other for inp in node.inputs):
+            other.update(node.outputs)
+        elif any(inp in drawn for inp in node.inputs):
+            drawn.update(node.outputs)
+    frontier: list[Variable] = []
+    for node in order:
+        if not any(inp in other for inp in node.inputs):
+            continue
+        for inp in node.inputs:
+            if inp not in drawn or not hasattr(inp.type, "ndim") or inp in frontier:
+                continue
+            if inp in shared_states and not inp.type.dtype.startswith("float"):
+                continue  # a generator's state (MRG's int32 matrix): its draws are recorded instead
+            frontier.append(inp)
+    return frontier
+
+
 def inner_shapes(inner_inputs: Sequence[Variable], inner_outputs: Sequence[Variable],
                  input_shapes: Sequence[tuple | None], outer_ok: set) -> list[tuple | None]:
     """Shapes of ``inner_outputs`` as expressions of outer variables, from the shapes of the

@@ -313,7 +313,7 @@ def get_module(source: str, module_name: str, kind: str = "module", extra_compil
             if module is None:
                 _build_and_publish(root, key, inputs, source, module_name, extra_compile_flags, extra_link_flags)
         if module is None:
-            evict(keep=key)
+            _evict_after_publish(root, key, entry_dir)
             module = _load_entry(entry_dir, key, kind)
         if module is None:
             raise RuntimeError(f"theano compile cache: the module just built at {entry_dir} could not be loaded")
@@ -398,6 +398,44 @@ def _remove_stale_builds(root: str, older_than: float = STALE_BUILD_SECONDS) -> 
     return removed
 
 
+# Per cache root: (estimated bytes, time.monotonic() of the last full scan). A publish adds its
+# entry's size to the estimate; the directory is scanned again (and trimmed) only when the
+# estimate passes the bound or the last scan is old, so that publishing stays O(1) instead of
+# reading every entry of a cache with thousands of them.
+_size_estimates: dict[str, tuple[int, float]] = {}
+RESCAN_SECONDS = 600.0
+
+
+def _evict_after_publish(root: str, key: str, entry_dir: str) -> None:
+    bound = config.compiledir_max_mb * 1024 * 1024
+    now = time.monotonic()
+    known = _size_estimates.get(root)
+    if known is not None:
+        estimate = known[0] + _dir_size(entry_dir) if os.path.isdir(entry_dir) else known[0]
+        if estimate <= bound and now - known[1] < RESCAN_SECONDS:
+            _size_estimates[root] = (estimate, known[1])
+            return
+    _, remaining = _trim(root, bound, keep=key)
+    _size_estimates[root] = (remaining, now)
+
+
+def _trim(root: str, max_bytes: int, keep: str | None) -> tuple[list[str], int]:
+    """Delete least recently used entries until at most ``max_bytes`` remain; (deleted keys, bytes left)."""
+    _remove_stale_builds(root)
+    found = entries(root)
+    total = sum(entry.size for entry in found)
+    deleted = []
+    for entry in sorted(found, key=lambda item: item.last_use):
+        if total <= max_bytes:
+            break
+        if entry.key == keep:
+            continue
+        delete_entry(entry)
+        total -= entry.size
+        deleted.append(entry.key)
+    return deleted, total
+
+
 def evict(root: str | None = None, max_bytes: int | None = None, keep: str | None = None) -> list[str]:
     """Delete least recently used entries while the cache is larger than ``max_bytes``.
 
@@ -418,19 +456,7 @@ def evict(root: str | None = None, max_bytes: int | None = None, keep: str | Non
     root = root or cache_root()
     if max_bytes is None:
         max_bytes = config.compiledir_max_mb * 1024 * 1024
-    _remove_stale_builds(root)
-    found = entries(root)
-    total = sum(entry.size for entry in found)
-    deleted = []
-    for entry in sorted(found, key=lambda item: item.last_use):
-        if total <= max_bytes:
-            break
-        if entry.key == keep:
-            continue
-        delete_entry(entry)
-        total -= entry.size
-        deleted.append(entry.key)
-    return deleted
+    return _trim(root, max_bytes, keep)[0]
 
 
 def clear(days: float = 7.0, everything: bool = False, root: str | None = None) -> list[str]:

@@ -334,3 +334,12 @@ def test_scan_checkpoints_gives_scan_values():
     out, _ = scan_checkpoints(lambda v, acc: acc + v, sequences=[x], outputs_info=[T.constant(0.0, dtype="float64")],
                               save_every_N=2)
     np.testing.assert_allclose(theano.function([x], out)(np.arange(4.0)), [0.0, 1.0, 3.0, 6.0])
+
+
+def test_zero_steps_shapes_and_gradient():
+    x, W = T.matrix("x"), T.matrix("W")
+    out, _ = scan(lambda v, W: T.tanh(T.dot(v, W)), sequences=x, non_sequences=W)
+    f = theano.function([x, W], [out, theano.grad(out.sum(), x), theano.grad(out.sum(), W)])
+    r_out, r_gx, r_gW = f(np.zeros((0, 3)), np.ones((3, 4)))
+    assert r_out.shape == (0, 4) and r_gx.shape == (0, 3)
+    np.testing.assert_allclose(r_gW, np.zeros((3, 4)))

@@ -22,6 +22,7 @@ its last ``m`` entries (``mem_limits``): it then runs in a ring buffer of ``m`` 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import sys
@@ -362,16 +363,39 @@ class Scan(Op):
         for j in range(info.n_nit_sot):
             out = node.outputs[n_states + j]
             if nit_buffers[j] is None:
-                value = np.zeros((0,) * out.type.ndim, dtype=out.type.dtype)
+                value = np.zeros((0, *self._entry_shape_without_steps(inputs, j)), dtype=out.type.dtype)
             else:
                 buf, _, _, size = nit_buffers[j]
                 value = _chronological(buf, done, size)
             output_storage[n_states + j][0] = value
         for k, (_, out_cell) in enumerate(carries):
-            value = shared_in[k] if done == 0 else out_cell[0]
+            # after no step, a copy of the initial value: an output must not alias an input
+            value = copy.deepcopy(shared_in[k]) if done == 0 else out_cell[0]
             output_storage[n_states + info.n_nit_sot + k][0] = value
         for cell in out_cells:
             cell[0] = None
+
+    def _entry_shape_without_steps(self, inputs: Sequence[Any], j: int) -> tuple:
+        """The shape of one entry of nit-sot output ``j`` when the loop ran no step: from the
+        inner graph's shape inference on the inputs' shapes (zeros where it cannot tell)."""
+        from theano.scan_module.scan_utils import inner_shapes
+        from theano.tensor.basic import NotScalarConstantError, get_scalar_constant_value
+
+        info = self.info
+        out = self.inner_outputs[info.n_states + j]
+        shapes: list = [tuple(np.shape(x)[1:]) for x in info.outer_seqs(inputs)]
+        for init, taps in zip(info.outer_states(inputs), info.state_taps):
+            shapes += [tuple(np.shape(init)[1:])] * len(taps)
+        for x in info.outer_shared(inputs) + info.outer_non_seqs(inputs):
+            shapes.append(tuple(np.shape(x)) if isinstance(x, np.ndarray) else None)
+        found = inner_shapes(self.inner_inputs, [out], shapes, set())[0]
+        result = []
+        for d in range(out.type.ndim):
+            try:
+                result.append(int(get_scalar_constant_value(found[d])) if found is not None else 0)
+            except (NotScalarConstantError, TypeError, ValueError):
+                result.append(0)
+        return tuple(result)
 
     def _check_first_step(self, out_cells, buffers) -> None:
         for k, (buf, _, _, _) in enumerate(buffers):

@@ -68,13 +68,13 @@ class VM:
     """Runs a FunctionGraph's nodes; storage cells are shared with the caller."""
 
     def __init__(self, fgraph, order: Sequence[Apply], storage_map: dict, allow_gc: bool = True,
-                 profile=None, node_checker=None):
+                 profile=None, node_checker=None, impl: str = "py"):
         self.fgraph = fgraph
         self.order = list(order)
         self.storage_map = storage_map
         plan = gc_plan(fgraph, self.order, storage_map) if allow_gc else [[] for _ in self.order]
         for node in self.order:
-            node.op.prepare_node(node, storage_map, None, "py")
+            node.op.prepare_node(node, storage_map, None, impl)
         self.lazy = has_lazy_nodes(self.order)
         guards = skip_conditions(fgraph, self.order) if self.lazy else [()] * len(self.order)
         self.steps = [Step(node, storage_map, dead, g) for node, dead, g in zip(self.order, plan, guards)]

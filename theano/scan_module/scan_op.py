@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -289,9 +287,13 @@ class Scan(Op):
             self._fn[key] = fn
         return fn
 
+    def prepare_node(self, node: Apply, storage_map=None, compute_map=None, impl=None) -> None:
+        """Remember which backend runs this node ('py' or 'c'): the inner function runs on it."""
+        node.tag.scan_backend = impl
+
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list[Any]], params: Any = None) -> None:
         info = self.info
-        fn = self._compiled(_outer_linker())
+        fn = self._compiled(getattr(node.tag, "scan_backend", None))
         in_cells = fn.input_storage
         out_cells = fn._output_cells
         n_steps = int(inputs[0])
@@ -334,12 +336,13 @@ class Scan(Op):
             pos += 1
         cond_cell = out_cells[info.n_outputs] if info.as_while else None
         run, on_error = _runner(fn)
+        loop = _loop_function(fn)
         nit_buffers: list = [None] * info.n_nit_sot
         done = 0
         try:
             if n_steps > 0:
                 # the first step alone: it gives the shapes of the outputs without feedback
-                done = run_loop(run, 0, 1, reads, writes, carries, cond_cell)
+                done = loop(run, 0, 1, reads, writes, carries, cond_cell)
                 self._check_first_step(out_cells, buffers)
                 for j in range(info.n_nit_sot):
                     value = np.asarray(out_cells[n_states + j][0])
@@ -351,7 +354,7 @@ class Scan(Op):
                     writes.append((out_cells[n_states + j], rows, 0, size))
                 stopped = cond_cell is not None and bool(cond_cell[0])
                 if not stopped and n_steps > 1:
-                    done = run_loop(run, 1, n_steps, reads, writes, carries, cond_cell)
+                    done = loop(run, 1, n_steps, reads, writes, carries, cond_cell)
         except Exception as exc:
             on_error(exc)
         finally:
@@ -456,30 +459,6 @@ class Scan(Op):
         return scan_r_op(self, inputs, eval_points)
 
 
-def _outer_linker() -> str | None:
-    """Which backend runs the node being performed: ``'c'`` when the C runtime called it (a
-    Python step between kernels), ``'py'`` under the Python VM, None when neither (a direct
-    call of ``perform``). Read from the caller's frames: ``perform`` receives no mode."""
-    frame = sys._getframe(2)
-    for _ in range(6):
-        if frame is None:
-            break
-        filename = frame.f_code.co_filename
-        if filename.endswith(_C_LINKER_FILE):
-            return "c"
-        if filename.endswith(_PY_VM_FILE) and frame.f_code.co_name in ("__call__", "_run_instrumented"):
-            caller = frame.f_back
-            if caller is not None and caller.f_code.co_filename.endswith(_C_LINKER_FILE):
-                return "c"
-            return "py"
-        frame = frame.f_back
-    return None
-
-
-_C_LINKER_FILE = os.path.join("link", "c", "linker.py")
-_PY_VM_FILE = os.path.join("link", "vm.py")
-
-
 def _as_stacked(x: Variable, inner: Variable, what: str) -> Variable:
     """Check that outer ``x`` stacks values of ``inner``'s type along a new first axis."""
     itype = inner.type
@@ -538,6 +517,29 @@ def _runner(fn) -> tuple[Callable[[], Any], Callable[[BaseException], None]]:
         raise exc
 
     return vm, reraise
+
+
+def _loop_function(fn) -> Callable[..., int]:
+    """:func:`run_loop`, or its C version (``Program.loop``: no Python call per step) when the
+    inner function runs on the C backend; both take the same arguments."""
+    from theano.link.c.linker import CVM
+
+    vm = fn.fn
+    if not isinstance(vm, CVM):
+        return run_loop
+    program, index = vm.program, vm.cell_index
+
+    def c_loop(run, start: int, stop: int, reads: list, writes: list, carries: list, cond_cell) -> int:
+        try:
+            read_slots = [(index(cell), rows, offset, size) for cell, rows, offset, size in reads]
+            write_slots = [(index(cell), rows, offset, size) for cell, rows, offset, size in writes]
+            carry_cells = [index(cell) for pair in carries for cell in pair]
+            cond = -1 if cond_cell is None else index(cond_cell)
+        except KeyError:  # a cell the program does not hold: step from Python
+            return run_loop(run, start, stop, reads, writes, carries, cond_cell)
+        return program.loop(start, stop, read_slots, write_slots, carry_cells, cond)
+
+    return c_loop
 
 
 def run_loop(run: Callable[[], Any], start: int, stop: int, reads: list, writes: list, carries: list,

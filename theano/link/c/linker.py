@@ -137,8 +137,9 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     runtime = runtime_module()
     order = fgraph.toposort()
     _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
-    # Python steps share the VM's machinery (perform, output coercion, error reports)
-    py_vm = VM(fgraph, order, storage_map, allow_gc=False)
+    # Python steps share the VM's machinery (perform, output coercion, error reports); ops learn
+    # from prepare_node(..., impl="c") that the C runtime runs them (scan picks its inner backend)
+    py_vm = VM(fgraph, order, storage_map, allow_gc=False, impl="c")
     kernels = [kernel_for(node) for node in order]
     # a kernel that fails to build gets the address 0 (and a warning): its node runs in Python
     addresses = iter(compile_kernels([k for k in kernels if k is not None]))

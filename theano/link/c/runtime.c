@@ -810,6 +810,124 @@ static PyObject *Program_run(Program *p, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* -- loops (scan) ------------------------------------------------------------------------ */
+
+/* One (cell, entries, offset, size) of a loop: step t reads or writes entries[(t + offset) % size]. */
+typedef struct {
+    int cell;
+    PyObject *entries;   /* borrowed: a list of arrays (views of a buffer's entries) */
+    Py_ssize_t offset, size;
+} LoopSlot;
+
+static int parse_slots(Program *p, PyObject *specs, LoopSlot **slots, Py_ssize_t *n) {
+    PyObject *fast = PySequence_Fast(specs, "loop slots must be a sequence");
+    if (fast == NULL) return -1;
+    *n = PySequence_Fast_GET_SIZE(fast);
+    *slots = PyMem_Calloc((size_t)(*n > 0 ? *n : 1), sizeof(LoopSlot));
+    if (*slots == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        LoopSlot *slot = &(*slots)[i];
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "iO!nn", &slot->cell, &PyList_Type, &slot->entries,
+                              &slot->offset, &slot->size) ||
+            check_cells(p, &slot->cell, 1)) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        if (slot->size < 1 || PyList_GET_SIZE(slot->entries) < slot->size || slot->offset < 0) {
+            PyErr_SetString(PyExc_ValueError, "a loop slot needs 0 <= offset and 1 <= size <= len(entries)");
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);  /* the entries lists stay alive: the caller's tuple holds them */
+    return 0;
+}
+
+/* entry[...] = value, for the value a step left in an output cell. */
+static int store_entry(PyObject *entry, PyObject *value) {
+    if (!PyArray_Check(entry)) {
+        PyErr_SetString(PyExc_TypeError, "loop entries must be arrays");
+        return -1;
+    }
+    PyArrayObject *dst = (PyArrayObject *)entry;
+    if (PyArray_Check(value)) {
+        PyArrayObject *src = (PyArrayObject *)value;
+        if (PyArray_DESCR(src)->type_num == PyArray_DESCR(dst)->type_num && PyArray_IS_C_CONTIGUOUS(src) &&
+            PyArray_IS_C_CONTIGUOUS(dst) && PyArray_NDIM(src) == PyArray_NDIM(dst) &&
+            same_shape(src, PyArray_NDIM(dst), (th_int *)PyArray_DIMS(dst))) {
+            memcpy(PyArray_DATA(dst), PyArray_DATA(src), (size_t)PyArray_NBYTES(dst));
+            return 0;
+        }
+        return PyArray_CopyInto(dst, src);
+    }
+    PyArrayObject *src = (PyArrayObject *)PyArray_FROM_O(value);
+    if (src == NULL) return -1;
+    int status = PyArray_CopyInto(dst, src);
+    Py_DECREF(src);
+    return status;
+}
+
+/* loop(start, stop, reads, writes, carries, cond_cell) -> steps done in all.
+ * Before step t: cell[read.cell] = read.entries[(t + offset) % size]; run the steps; after it:
+ * write.entries[...] = cell[write.cell] (copied), cell[carry_in] = cell[carry_out]; a do-while
+ * loop (cond_cell >= 0) stops after the first step whose condition cell holds a true value. */
+static PyObject *Program_loop(Program *p, PyObject *args) {
+    Py_ssize_t start, stop;
+    PyObject *read_specs, *write_specs, *carry_specs;
+    int cond_cell;
+    if (!PyArg_ParseTuple(args, "nnOOOi", &start, &stop, &read_specs, &write_specs, &carry_specs, &cond_cell))
+        return NULL;
+    LoopSlot *reads = NULL, *writes = NULL;
+    Py_ssize_t n_reads = 0, n_writes = 0;
+    int *carries = NULL, n_carry_flat = 0;
+    PyObject *result = NULL;
+    if (parse_slots(p, read_specs, &reads, &n_reads) || parse_slots(p, write_specs, &writes, &n_writes)) goto done;
+    if ((carries = int_array_from(carry_specs, &n_carry_flat)) == NULL) goto done;
+    if (n_carry_flat % 2 || check_cells(p, carries, n_carry_flat) || (cond_cell >= 0 && check_cells(p, &cond_cell, 1)))
+        goto bad_spec;
+    p->failed_step = -1;
+    Py_ssize_t t = start;
+    for (; t < stop; t++) {
+        for (Py_ssize_t i = 0; i < n_reads; i++) {
+            PyObject *entry = PyList_GET_ITEM(reads[i].entries, (t + reads[i].offset) % reads[i].size);
+            Py_INCREF(entry);
+            set_cell(p, reads[i].cell, entry);
+        }
+        if (run_steps(p) < 0) goto done;
+        for (Py_ssize_t i = 0; i < n_writes; i++) {
+            PyObject *entry = PyList_GET_ITEM(writes[i].entries, (t + writes[i].offset) % writes[i].size);
+            if (store_entry(entry, cell_value(p, writes[i].cell)) < 0) goto done;
+        }
+        for (int c = 0; c < n_carry_flat; c += 2) {
+            PyObject *value = cell_value(p, carries[c + 1]);
+            Py_INCREF(value);
+            set_cell(p, carries[c], value);
+        }
+        if (cond_cell >= 0) {
+            int truth = PyObject_IsTrue(cell_value(p, cond_cell));
+            if (truth < 0) goto done;
+            if (truth) {
+                t++;
+                break;
+            }
+        }
+        if (PyErr_CheckSignals() < 0) goto done;
+    }
+    result = PyLong_FromSsize_t(t);
+    goto done;
+bad_spec:
+    PyErr_SetString(PyExc_ValueError, "loop: carries are (in cell, out cell) pairs of valid cells");
+done:
+    PyMem_Free(reads);
+    PyMem_Free(writes);
+    PyMem_Free(carries);
+    return result;
+}
+
 static PyObject *Program_profile(Program *p, PyObject *unused) {
     PyObject *result = PyList_New(p->n_steps);
     if (result == NULL) return NULL;
@@ -840,6 +958,8 @@ static PyMethodDef Program_methods[] = {
     {"set_fallback", (PyCFunction)Program_set_fallback, METH_VARARGS,
      "set_fallback(fallback, on_error): what dispatch() uses besides call()"},
     {"run", (PyCFunction)Program_run, METH_NOARGS, "run every step on the cells"},
+    {"loop", (PyCFunction)Program_loop, METH_VARARGS,
+     "loop(start, stop, reads, writes, carries, cond_cell): run the steps once per loop step (scan)"},
     {"set_signature", (PyCFunction)Program_set_signature, METH_VARARGS, "describe the call path"},
     {"step_profile", (PyCFunction)Program_profile, METH_NOARGS, "[(seconds, calls)] per step"},
     {"reset_profile", (PyCFunction)Program_reset_profile, METH_NOARGS, "zero the per-step times"},

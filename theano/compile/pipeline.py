@@ -89,6 +89,8 @@ __all__ = [
 ]
 
 # The rewrite modules register themselves into the databases above.
+from theano.scan_module import scan_rewrites as _scan_rewrites  # noqa: E402,F401
+from theano.tensor import reduce_fusion as _reduce_fusion  # noqa: E402,F401  (a node rewriter: walks after FusionOptimizer)
 from theano.tensor.rewriting import basic as _tensor_basic_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import blas as _blas_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import elemwise as _fusion_rewrites  # noqa: E402,F401
@@ -98,5 +100,3 @@ from theano.tensor.rewriting import nnet as _nnet_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import shape as _shape_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import sigmoid as _sigmoid_rewrites  # noqa: E402,F401
 from theano.tensor.rewriting import sums as _sum_rewrites  # noqa: E402,F401
-from theano.tensor import reduce_fusion as _reduce_fusion  # noqa: E402,F401  (after elemwise fusion)
-from theano.scan_module import scan_rewrites as _scan_rewrites  # noqa: E402,F401

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from theano.configdefaults import config
 from theano.graph.basic import Apply
@@ -134,7 +135,12 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         When no C compiler is configured (callers fall back to the Python VM).
     """
     compiler.compiler_path()
-    runtime = runtime_module()
+    # the first function of a process loads the runtime module (and on a new machine compiles
+    # it, ~0.5 s of gcc): do that while the kernels compile
+    pending_runtime = None
+    if runtime_module.cache_info().currsize == 0:
+        pending_runtime = ThreadPoolExecutor(max_workers=1)
+        runtime_future = pending_runtime.submit(runtime_module)
     order = fgraph.toposort()
     _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
     # Python steps share the VM's machinery (perform, output coercion, error reports); ops learn
@@ -143,6 +149,11 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     kernels = [kernel_for(node) for node in order]
     # a kernel that fails to build gets the address 0 (and a warning): its node runs in Python
     addresses = iter(compile_kernels([k for k in kernels if k is not None]))
+    if pending_runtime is not None:
+        with pending_runtime:
+            runtime = runtime_future.result()
+    else:
+        runtime = runtime_module()
     cells: list = []
     index: dict[int, int] = {}
 

@@ -185,7 +185,8 @@ def _product(x: np.ndarray, y: np.ndarray, alpha) -> np.ndarray:
 
     NumPy and SciPy each load their own OpenBLAS with its own thread pool; a graph calling
     both makes the two pools compete for the cores (measured here: the MLP step ran 2x slower
-    with two threads), so every BLAS op of a rewritten graph goes through SciPy's.
+    with two threads), so on the Python VM every BLAS op of a rewritten graph goes through
+    SciPy's. (The C backend's kernels call NumPy's OpenBLAS instead: theano/link/c/runtime.py.)
     """
     dtype = np.result_type(x, y)
     alpha = _value(alpha, dtype)

@@ -200,3 +200,17 @@ def test_str_names_the_reduction_and_premap():
     f = theano.function([x, y], T.max(x * y), mode=_mode())
     (node,) = _nodes(f, FusedReduce)
     assert str(node.op).startswith("FusedReduce{") and "i0 * i1" in str(node.op)
+
+
+def test_arg_reductions_fuse():
+    """argmax, argmin and max_and_argmax of expressions: the first occurrence of the extreme value
+    (a NaN is the extreme), over one, several and all axes."""
+    x, y = T.dmatrices("x", "y")
+    i = T.imatrix("i")
+    outputs = [T.argmax(x * y, axis=1), *T.max_and_argmax(x + y, axis=0), T.argmin(abs(x - y)),
+               T.argmax(i * 2, axis=0, keepdims=True), T.argmin(x * i, axis=(0, 1))]
+    rng = np.random.default_rng(5)
+    xv = rng.standard_normal((6, 9))
+    xv[2, 4] = np.nan
+    values = [xv, rng.standard_normal((6, 9)), rng.integers(-2, 3, size=(6, 9)).astype("int32")]  # ties
+    _check([x, y, i], outputs, values, expect_fused=5)

@@ -11,7 +11,8 @@ The rewrite :func:`local_fuse_reduce` runs in the fusion stage, after elementwis
 the final Composite (see theano/compile/pipeline.py). It replaces ``CAReduce(Elemwise(...))`` when
 
 * the reduction is a sum, product, maximum, minimum, ``all`` or ``any`` (any CAReduce whose scalar
-  op is add, mul, maximum, minimum, and, or or xor) over at least one axis,
+  op is add, mul, maximum, minimum, and, or or xor), an argmax, argmin or max_and_argmax, over at
+  least one axis,
 * the Elemwise is a plain one (not inplace, one output) whose output nothing else uses (else the
   temporary is needed anyway),
 * and the C backend has a kernel for the fused node (every dtype and scalar op renders in C).
@@ -30,11 +31,14 @@ from theano.graph.op import Op
 from theano.graph.rewriting.basic import node_rewriter
 from theano.scalar.composite import Composite
 from theano.tensor.elemwise import CAReduce, Elemwise
+from theano.tensor.math import Argmax, MaxAndArgmax
 
 __all__ = ["FusedReduce", "local_fuse_reduce", "FUSABLE_REDUCTIONS"]
 
 # the scalar ops (by name) of the reductions that fuse with their elementwise input
 FUSABLE_REDUCTIONS = ("add", "mul", "maximum", "minimum", "and_", "or_", "xor")
+# the reductions that are not CAReduces (Argmin is an Argmax)
+ARG_REDUCTIONS = (Argmax, MaxAndArgmax)
 
 
 class FusedReduce(Op):
@@ -42,9 +46,9 @@ class FusedReduce(Op):
 
     Parameters
     ----------
-    reduce_op : CAReduce
+    reduce_op : CAReduce, Argmax, Argmin or MaxAndArgmax
         The reduction (``Sum``, ``Prod``, ``Max``, ``Min``, ``All``, ``Any``, ...), with its axes,
-        output dtype and accumulator dtype.
+        output dtype and accumulator dtype; its outputs are this op's.
     premap : Composite
         The scalar computation of each element before it is reduced; it has one output.
 
@@ -56,9 +60,10 @@ class FusedReduce(Op):
 
     __props__ = ("reduce_op", "premap")
 
-    def __init__(self, reduce_op: CAReduce, premap: Composite):
-        if not isinstance(reduce_op, CAReduce):
-            raise TypeError(f"FusedReduce: reduce_op must be a CAReduce, got {reduce_op!r}")
+    def __init__(self, reduce_op: CAReduce | Argmax | MaxAndArgmax, premap: Composite):
+        if not isinstance(reduce_op, (CAReduce, *ARG_REDUCTIONS)):
+            raise TypeError(f"FusedReduce: reduce_op must be a CAReduce, Argmax, Argmin or MaxAndArgmax, got "
+                            f"{reduce_op!r}")
         if not isinstance(premap, Composite) or premap.nout != 1:
             raise TypeError(f"FusedReduce: premap must be a Composite with one output, got {premap!r}")
         self.reduce_op = reduce_op
@@ -93,13 +98,20 @@ class FusedReduce(Op):
         if reduction.op != self.reduce_op or reduction.inputs[0] is not elemwise.outputs[0]:
             raise TypeError(f"FusedReduce: {self.reduce_op} does not reduce the {elemwise.outputs[0].type} "
                             f"values of {self.premap} directly (normalize its axes and dtypes first)")
-        return Apply(self, list(elemwise.inputs), [reduction.outputs[0].type()])
+        return Apply(self, list(elemwise.inputs), [out.type() for out in reduction.outputs])
 
     def perform(self, node, inputs, output_storage, params=None):
         elemwise, reduction = self.unfused_nodes(node.inputs)
         values = [None]
         elemwise.op.perform(elemwise, inputs, [values])
         reduction.op.perform(reduction, values, output_storage)
+
+    def connection_pattern(self, node):
+        elemwise, reduction = self.unfused_nodes(node.inputs)
+        if not hasattr(reduction.op, "connection_pattern"):
+            return [[True] * len(node.outputs) for _ in node.inputs]
+        (through,) = reduction.op.connection_pattern(reduction)  # one input: the values
+        return [[bool(c) for c in through] for _ in node.inputs]
 
     def infer_shape(self, node, shapes):
         elemwise, reduction = self.unfused_nodes(node.inputs)
@@ -108,15 +120,24 @@ class FusedReduce(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         """The gradient of the unfused expression (built on stand-ins, so only it is visited)."""
-        from theano.gradient import grad
+        from theano.gradient import DisconnectedType, grad
         from theano.graph.basic import clone_replace
 
         stand_ins = [x.type() for x in inputs]
         unfused = self.reduce_op(Elemwise(self.premap)(*stand_ins))
-        g_stand_in = output_grads[0].type()
-        grads = grad(None, stand_ins, known_grads={unfused: g_stand_in}, disconnected_inputs="ignore",
+        unfused = unfused if isinstance(unfused, (list, tuple)) else [unfused]
+        known = {}
+        replace = list(zip(stand_ins, inputs))
+        for out, g in zip(unfused, output_grads):
+            if g is None or isinstance(g.type, DisconnectedType) or out.type.dtype.startswith(("int", "uint")):
+                continue
+            g_stand_in = g.type()
+            known[out] = g_stand_in
+            replace.append((g_stand_in, g))
+        if not known:
+            return [DisconnectedType()() for _ in inputs]
+        grads = grad(None, stand_ins, known_grads=known, disconnected_inputs="ignore",
                      return_disconnected="Disconnected", null_gradients="return")
-        replace = list(zip(stand_ins, inputs)) + [(g_stand_in, output_grads[0])]
         return clone_replace(grads, replace=replace, strict=False)
 
     def __str__(self) -> str:
@@ -149,12 +170,15 @@ def _has_kernel(node: Apply) -> bool:
     return kernel_for(node) is not None
 
 
-@node_rewriter([CAReduce])
+@node_rewriter([CAReduce, *ARG_REDUCTIONS])
 def local_fuse_reduce(fgraph, node):
-    """``CAReduce(Elemwise(premap)(inputs))`` -> ``FusedReduce(CAReduce, premap)(inputs)`` when the
-    elementwise values are used by the reduction only (see the module docstring)."""
+    """``CAReduce(Elemwise(premap)(inputs))`` -> ``FusedReduce(CAReduce, premap)(inputs)`` (and the same
+    for the arg reductions) when the elementwise values are used by the reduction only (see the module
+    docstring)."""
     op = node.op
-    if getattr(op.scalar_op, "name", None) not in FUSABLE_REDUCTIONS or len(node.inputs) != 1:
+    if isinstance(op, CAReduce) and getattr(op.scalar_op, "name", None) not in FUSABLE_REDUCTIONS:
+        return None
+    if len(node.inputs) != 1:
         return None
     (values,) = node.inputs
     if op.axis is not None and not op.axis or values.type.ndim == 0:
@@ -172,9 +196,9 @@ def local_fuse_reduce(fgraph, node):
         fused = FusedReduce(op, premap).make_node(*inputs)
     except (TypeError, ValueError):
         return None
-    if fused.outputs[0].type != node.outputs[0].type or not _has_kernel(fused):
+    if [out.type for out in fused.outputs] != [out.type for out in node.outputs] or not _has_kernel(fused):
         return None
-    return [fused.outputs[0]]
+    return list(fused.outputs)
 
 
 # after elementwise fusion and local_useless_composite (the fusion stage walks in registration order)

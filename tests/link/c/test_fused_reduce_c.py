@@ -12,6 +12,7 @@ from theano.link.c.kernels import compile_kernels, kernel_for
 from theano.link.c.testing import run_node
 from theano.scalar.composite import Composite
 from theano.tensor.elemwise import All, Any, CAReduce, CAReduceMax, CAReduceMin, Prod, Sum
+from theano.tensor.math import Argmax, Argmin, MaxAndArgmax
 from theano.tensor.reduce_fusion import FusedReduce
 from theano.tensor.type import TensorType
 
@@ -37,10 +38,10 @@ def _layouts(values: np.ndarray) -> list[np.ndarray]:
     return [values, np.asfortranarray(values), swapped, reversed_view]
 
 
-def _perform(node, inputs) -> np.ndarray:
-    storage = [[None]]
+def _perform(node, inputs) -> list[np.ndarray]:
+    storage = [[None] for _ in node.outputs]
     node.op.perform(node, inputs, storage)
-    return np.asarray(storage[0][0])
+    return [np.asarray(cell[0]) for cell in storage]
 
 
 def _check(cases) -> None:
@@ -51,16 +52,15 @@ def _check(cases) -> None:
     compile_kernels(kernels)
     for node, input_lists in cases:
         for k, inputs in enumerate(input_lists):
-            want = _perform(node, inputs)
-            (got,) = run_node(node, inputs)
-            got = np.asarray(got)
             label = f"{node.op}, inputs {k}: strides {[x.strides for x in inputs]}"
-            assert got.dtype == want.dtype and got.shape == want.shape, label
-            if got.dtype.kind == "f":  # sums in another order than NumPy's; C's exp may round differently
-                rtol = 1e-4 if got.dtype == np.float32 else 1e-11
-                np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol, err_msg=label)
-            else:
-                np.testing.assert_array_equal(got, want, err_msg=label)
+            for got, want in zip(run_node(node, inputs), _perform(node, inputs), strict=True):
+                got = np.asarray(got)
+                assert got.dtype == want.dtype and got.shape == want.shape, label
+                if got.dtype.kind == "f":  # sums in another order than NumPy's; C's exp may round differently
+                    rtol = 1e-4 if got.dtype == np.float32 else 1e-11
+                    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol, err_msg=label)
+                else:
+                    np.testing.assert_array_equal(got, want, err_msg=label)
 
 
 def _with_nan(values: np.ndarray) -> np.ndarray:
@@ -182,3 +182,23 @@ def test_openmp_same_bits_as_the_unfused_c_graph():
         values = [rng.standard_normal((300, 41)), rng.standard_normal((300, 41)), rng.standard_normal((1, 41))]
         for got, want in zip(fused(*values), unfused(*values)):
             np.testing.assert_array_equal(got, want)
+
+
+def test_arg_reductions_in_every_layout():
+    rng = np.random.default_rng(4)
+    f64 = TensorType("float64", (False, False, False))
+    i8 = TensorType("int8", (False, False, False))
+    row = TensorType("float64", (True, False, True))
+    x = _with_nan(rng.standard_normal((3, 4, 37)))
+    small = rng.integers(-3, 4, size=(3, 4, 37)).astype("int8")
+    mul = _premap(["float64", "float64"], lambda a, b: a * b)
+    cases = [
+        (_node(MaxAndArgmax((0, 2)), mul, [f64, row]), [[a, np.full((1, 4, 1), -1.0)] for a in _layouts(x)]),
+        (_node(Argmax((1,)), _premap(["int8"], lambda a: a * 2), [i8]), [[a] for a in _layouts(small)]),
+        (_node(Argmin((0, 1, 2)), mul, [f64, f64]), [[a, b] for a in _layouts(x) for b in _layouts(x)[2:]]),
+    ]
+    _check(cases)
+    node = _node(Argmax((1,)), mul, [f64, f64])
+    compile_kernels([kernel_for(node)])
+    with pytest.raises(ValueError, match="empty sequence"):
+        run_node(node, [np.zeros((2, 0, 3)), np.zeros((2, 0, 3))])

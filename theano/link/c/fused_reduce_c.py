@@ -38,13 +38,17 @@ from theano.link.c.reduce_c import (
     _c_string,
     _combine,
     _convert,
+    _highest,
     _identity,
+    _lowest,
     _omp,
     _row_extreme,
     _start,
     _tensor_types_supported,
 )
 from theano.link.c.types import c_type, supported
+from theano.tensor.elemwise import CAReduce
+from theano.tensor.math import MaxAndArgmax
 from theano.tensor.reduce_fusion import FusedReduce
 
 __all__ = ["fused_reduce_kernel"]
@@ -60,13 +64,14 @@ typedef struct {
     th_int n[ND2];
     th_int sx[N_IN][ND2];  /* each input's stride, bytes (0 along its broadcast dimensions) */
     th_int sa[ND2];        /* accumulator stride, elements (0 along reduced dimensions) */
+    th_int sr[ND2];        /* stride of the flat index over the reduced dimensions (0 along kept ones) */
     int red[ND2];          /* 1 along reduced dimensions */
 } plan_t;
 
 static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
-    th_int n[ND2], sx[N_IN][ND2], sa[ND2];
+    th_int n[ND2], sx[N_IN][ND2], sa[ND2], sr[ND2];
     int red[ND2];
-    th_int acc_stride = 1;
+    th_int acc_stride = 1, index_stride = 1;
     int k = 0;
     /* innermost first: the accumulator is C-contiguous over the kept dimensions */
     for (int d = ND - 1; d >= 0; d--) {
@@ -75,7 +80,8 @@ static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
         for (int q = 0; q < N_IN; q++) sx[q][k] = in[q].dims[d] == 1 ? 0 : in[q].strides[d];
         red[k] = REDUCED[d];
         sa[k] = red[k] ? 0 : acc_stride;
-        if (!red[k]) acc_stride *= n[k];
+        sr[k] = red[k] ? index_stride : 0;  /* (only the arg reductions read it) */
+        if (red[k]) index_stride *= n[k]; else acc_stride *= n[k];
         k++;
     }
     /* outermost first, merging a dimension into the one outside it when one stride walks both */
@@ -83,17 +89,19 @@ static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
     for (int i = k - 1; i >= 0; i--) {
         if (m > 0) {
             const int o = m - 1;
-            int merge = p->red[o] == red[i] && p->sa[o] == sa[i] * n[i];
+            int merge = p->red[o] == red[i] && p->sa[o] == sa[i] * n[i] && p->sr[o] == sr[i] * n[i];
             for (int q = 0; q < N_IN; q++) merge = merge && p->sx[q][o] == sx[q][i] * n[i];
             if (merge) {
                 p->n[o] *= n[i];
                 p->sa[o] = sa[i];
+                p->sr[o] = sr[i];
                 for (int q = 0; q < N_IN; q++) p->sx[q][o] = sx[q][i];
                 continue;
             }
         }
         p->n[m] = n[i];
         p->sa[m] = sa[i];
+        p->sr[m] = sr[i];
         p->red[m] = red[i];
         for (int q = 0; q < N_IN; q++) p->sx[q][m] = sx[q][i];
         m++;
@@ -103,12 +111,14 @@ static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
     for (int i = m - 1; i >= 0; i--) {
         p->n[i + pad] = p->n[i];
         p->sa[i + pad] = p->sa[i];
+        p->sr[i + pad] = p->sr[i];
         p->red[i + pad] = p->red[i];
         for (int q = 0; q < N_IN; q++) p->sx[q][i + pad] = p->sx[q][i];
     }
     for (int i = 0; i < pad; i++) {
         p->n[i] = 1;
         p->sa[i] = 0;
+        p->sr[i] = 0;
         p->red[i] = 0;
         for (int q = 0; q < N_IN; q++) p->sx[q][i] = 0;
     }
@@ -134,7 +144,7 @@ static th_int chunk_count(th_ctx *ctx, const plan_t *p, int split, th_int size) 
 
 _WALK = r"""
 /* Walk the broadcast shape along the plan, dimension `split` restricted to [lo, hi). */
-static void walk(const plan_t *p, const char *const *base, const th_constants *kc, acc_t *acc, int split,
+static void walk(const plan_t *p, const char *const *base, const th_constants *kc, PARAMS, int split,
                  th_int lo, th_int hi) {
     th_int first[ND2], last[ND2], idx[ND2];
     for (int d = 0; d < p->m; d++) {
@@ -147,13 +157,14 @@ static void walk(const plan_t *p, const char *const *base, const th_constants *k
     for (int d = 0; d < J; d++) idx[d] = first[d];
     for (;;) {
         const char *x[N_IN];
-        th_int a = 0;
+        th_int a = 0, r = 0;
         for (int q = 0; q < N_IN; q++) x[q] = base[q];
         for (int d = 0; d < J; d++) {
             for (int q = 0; q < N_IN; q++) x[q] += idx[d] * p->sx[q][d];
             a += idx[d] * p->sa[d];
+            r += idx[d] * p->sr[d];
         }
-        inner(p, x, kc, acc, a, first[J], last[J], first[I], last[I]);
+        inner(p, x, kc, ARGS, a, r, first[J], last[J], first[I], last[I]);
         int d = J - 1;
         while (d >= 0 && ++idx[d] == last[d]) {
             idx[d] = first[d];
@@ -302,8 +313,9 @@ def _inner(in_types: list[str], single: list[int]) -> str:
     lines = [
         "/* The two innermost dimensions: J (rows j0..j1) and I (columns i0..i1). */",
         "static void inner(const plan_t *p, const char *const *x, const th_constants *kc, acc_t *acc, th_int a0,",
-        "                  th_int j0, th_int j1, th_int i0, th_int i1) {",
+        "                  th_int r, th_int j0, th_int j1, th_int i0, th_int i1) {",
         "    const int J = p->m - 2, I = p->m - 1;",
+        "    (void)r;",
         "    const th_int saJ = p->sa[J], saI = p->sa[I];",
         f"    const int unit = {unit_check};  /* every array input contiguous along I */",
     ]
@@ -343,19 +355,71 @@ def _value_function(body: _Body, in_types: list[str], out_type: str) -> str:
     return "\n".join(lines)
 
 
+def _head(node, elemwise, body: _Body, reduced: list[int], types: dict[str, str]) -> list[str]:
+    """The kernel's first lines: the op's comment, typedefs, the plan's constants and ``th_value``."""
+    nd = elemwise.outputs[0].type.ndim
+    in_types = [c_type(x.type.dtype) for x in node.inputs]
+    layout, _ = body.constants_layout()
+    outs = ", ".join(str(o.type) for o in node.outputs)
+    head = [scalar_c.support_code(),
+            # (the Composite's expression is left out: its constants are parameters, so pre-maps differing
+            # only in them share this source)
+            f"/* FusedReduce{{{node.op.reduce_op}}} : ({', '.join(str(x.type) for x in node.inputs)}) -> ({outs})",
+            " * the reduction of th_value(inputs) (the fused elementwise pre-map), each value computed and",
+            " * combined at once: no temporary */"]
+    head += [f"typedef {ctype} {name};" for name, ctype in types.items()]
+    head += [f"enum {{ N_IN = {len(node.inputs)}, ND = {nd}, ND2 = {max(nd, 2)} }};",
+             "/* 1 where the op reduces the axis */",
+             f"static const int REDUCED[ND] = {{{', '.join('1' if d in reduced else '0' for d in range(nd))}}};",
+             "typedef struct {"]
+    head += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]
+    head += ["} th_constants;", "", _value_function(body, in_types, c_type(elemwise.outputs[0].type.dtype))]
+    return head
+
+
+def _alloc(kept: list[int], n_outputs: int) -> str:
+    lines = [f"    th_int out_dims[{max(len(kept), 1)}];"]
+    lines += [f"    out_dims[{k}] = dims[{d}];" for k, d in enumerate(kept)]
+    lines += [f"    if (ctx->alloc_output(ctx, {o}, {len(kept)}, out_dims)) return -1;" for o in range(n_outputs)]
+    lines.append("    th_int n_out = 1;")
+    lines += [f"    n_out *= out_dims[{k}];" for k in range(len(kept))]
+    return "\n".join(lines) + "\n"
+
+
 @register_kernel(FusedReduce)
 def fused_reduce_kernel(node) -> Kernel | None:
     """The C kernel of a FusedReduce node, or None when a dtype, the pre-map's scalar ops or the
     reduction have no C rendering (the node then runs its Python ``perform``)."""
     op = node.op
-    reduce_op = op.reduce_op
-    kind = getattr(reduce_op.scalar_op, "name", None)
-    if kind not in _SCALAR_OPS or not node.inputs or not _tensor_types_supported(node):
+    if not node.inputs or not _tensor_types_supported(node):
         return None
     elemwise, _ = op.unfused_nodes(node.inputs)
     nd = elemwise.outputs[0].type.ndim
     if nd == 0 or nd > 32 or not _tensor_types_supported(elemwise):
         return None
+    axis = op.reduce_op.axis if op.reduce_op.axis is not None else tuple(range(nd))
+    reduced = sorted(int(a) % nd for a in axis)
+    if not reduced:
+        return None
+    body = _Body(elemwise)
+    if not body.ok:
+        return None
+    if isinstance(op.reduce_op, CAReduce):
+        source = _careduce_source(node, elemwise, body, reduced)
+    else:
+        source = _arg_source(node, elemwise, body, reduced)
+    if source is None:
+        return None
+    name = symbol_name("fused_reduce", source)
+    return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(elemwise, body))
+
+
+def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
+    reduce_op = node.op.reduce_op
+    kind = getattr(reduce_op.scalar_op, "name", None)
+    if kind not in _SCALAR_OPS:
+        return None
+    nd = elemwise.outputs[0].type.ndim
     value_dtype = elemwise.outputs[0].type.dtype
     out_dtype = node.outputs[0].type.dtype
     acc_dtype = reduce_op._acc_dtype(value_dtype)
@@ -363,15 +427,7 @@ def fused_reduce_kernel(node) -> Kernel | None:
         return None
     if kind in ("and_", "or_", "xor") and "f" in (np.dtype(value_dtype).kind, np.dtype(acc_dtype).kind):
         return None  # NumPy's bitwise reductions refuse floats: leave the error to perform
-    axis = reduce_op.axis if reduce_op.axis is not None else tuple(range(nd))
-    reduced = sorted(int(a) % nd for a in axis)
     kept = [d for d in range(nd) if d not in reduced]
-    if not reduced:
-        return None
-    body = _Body(elemwise)
-    if not body.ok:
-        return None
-
     in_types = [c_type(x.type.dtype) for x in node.inputs]
     single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
     acc_ctype = c_type(acc_dtype)
@@ -381,26 +437,9 @@ def fused_reduce_kernel(node) -> Kernel | None:
     if acc_ctype != c_type(acc_dtype):
         load = f"((acc_t){load})"
     identity = _identity(reduce_op)
-
-    layout, _ = body.constants_layout()
-    head = [scalar_c.support_code(),
-            # (the Composite's expression is left out: its constants are parameters, so pre-maps differing
-            # only in them share this source)
-            f"/* FusedReduce{{{reduce_op}}} : ({', '.join(str(x.type) for x in node.inputs)}) -> "
-            f"{node.outputs[0].type}",
-            " * the reduction of th_value(inputs) (the fused elementwise pre-map), each value computed and",
-            " * combined at once: no temporary */",
-            f"typedef {c_type(value_dtype)} in_t;  /* one value of the pre-map */",
-            f"typedef {acc_ctype} acc_t;",
-            f"typedef {c_type(out_dtype)} out_t;",
-            f"enum {{ N_IN = {len(node.inputs)}, ND = {nd}, ND2 = {max(nd, 2)} }};",
-            "/* 1 where the op reduces the axis */",
-            f"static const int REDUCED[ND] = {{{', '.join('1' if d in reduced else '0' for d in range(nd))}}};",
-            "typedef struct {"]
-    head += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]
-    head += ["} th_constants;", "",
-             _value_function(body, in_types, c_type(value_dtype)),
-             f"#define LOAD(x) ({load})",
+    types = {"in_t": c_type(value_dtype), "acc_t": acc_ctype, "out_t": c_type(out_dtype)}
+    head = _head(node, elemwise, body, reduced, types)
+    head += [f"#define LOAD(x) ({load})",
              f"#define COMBINE(a, v) {_combine(kind, acc_dtype)}",
              f"#define START {_start(kind, acc_dtype)}",
              f"enum {{ BLOCK = {max(_BLOCK_BYTES // np.dtype(acc_dtype).itemsize, 1)} }};"]
@@ -408,17 +447,12 @@ def fused_reduce_kernel(node) -> Kernel | None:
         row_template = _row_extreme("reduce_row", "acc_t", ">" if kind == "maximum" else "<", True)
     else:
         row_template = _REDUCE_ROW
-
     if identity is None:
+        axis = reduce_op.axis if reduce_op.axis is not None else tuple(range(nd))
         message = f"{reduce_op}: cannot reduce an empty array along axis {axis} (the op has no identity)"
-        condition = " || ".join(f"dims[{d}] == 0" for d in reduced)
-        empty_check = f"    if ({condition}) TH_FAIL(ctx, TH_VALUE_ERROR, {_c_string(message)});\n"
+        empty_check = _empty_check(reduced, message)
     else:
         empty_check = ""
-    alloc = [f"    th_int out_dims[{max(len(kept), 1)}];"]
-    alloc += [f"    out_dims[{k}] = dims[{d}];" for k, d in enumerate(kept)]
-    alloc += [f"    if (ctx->alloc_output(ctx, 0, {len(kept)}, out_dims)) return -1;", "    th_int n_out = 1;"]
-    alloc += [f"    n_out *= out_dims[{k}];" for k in range(len(kept))]
     if acc_dtype == out_dtype:
         acc_buffer, finish = "(acc_t *)out", ""
     else:
@@ -427,15 +461,147 @@ def fused_reduce_kernel(node) -> Kernel | None:
         finish = f"    for (th_int e = 0; e < n_out; e++) out[e] = {value};\n"
     identity_c = _convert(str(identity if identity is not None else 0), "int64", out_dtype)
     entry = (_BODY.replace("EMPTY_CHECK", empty_check)
-             .replace("ALLOC_OUTPUTS", "\n".join(alloc) + "\n")
+             .replace("ALLOC_OUTPUTS", _alloc(kept, 1))
              .replace("IDENTITY", identity_c)
              .replace("ACC_BUFFER", acc_buffer)
              .replace("OMP_KEPT", _omp("chunks > 1", 2))
              .replace("OMP_PARTS", _omp("chunks > 1", 2))
              .replace("FINISH", finish))
-    source = ("\n".join(head) + "\n"
-              + _row_functions(row_template, in_types, single)
-              + _accumulate_functions(in_types, single)
-              + _PLAN + _inner(in_types, single) + _WALK + entry)
-    name = symbol_name("fused_reduce", source)
-    return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(elemwise, body))
+    return ("\n".join(head) + "\n"
+            + _row_functions(row_template, in_types, single)
+            + _accumulate_functions(in_types, single)
+            + _PLAN + _inner(in_types, single) + _WALK.replace("PARAMS", "acc_t *acc").replace("ARGS", "acc")
+            + entry)
+
+
+def _empty_check(reduced: list[int], message: str) -> str:
+    condition = " || ".join(f"dims[{d}] == 0" for d in reduced)
+    return f"    if ({condition}) TH_FAIL(ctx, TH_VALUE_ERROR, {_c_string(message)});\n"
+
+
+# ------------------------------------------------------------------------------------------------
+# Argmax, Argmin, MaxAndArgmax of a pre-map
+# ------------------------------------------------------------------------------------------------
+
+
+def _arg_inner(in_types: list[str], single: list[int]) -> str:
+    """``inner`` of the arg reductions: the values in index order, so that a strict comparison keeps
+    the first occurrence (a NaN is the extreme value, its first occurrence, as in NumPy)."""
+    n_in = len(in_types)
+    values = [f"const {in_types[j]} s{j} = *(const {in_types[j]} *)x[{j}];" for j in single]
+    element = ", ".join(f"s{j}" if j in single else f"*(const {in_types[j]} *)(x[{j}] + j * p->sx[{j}][J] + i * "
+                        f"p->sx[{j}][I])" for j in range(n_in))
+    lines = [
+        "/* The two innermost dimensions: J (rows j0..j1) and I (columns i0..i1), in index order. */",
+        "static void inner(const plan_t *p, const char *const *x, const th_constants *kc, in_t *best, int64_t *where,",
+        "                  th_int a0, th_int r, th_int j0, th_int j1, th_int i0, th_int i1) {",
+        "    const int J = p->m - 2, I = p->m - 1;",
+        "    const th_int saJ = p->sa[J], saI = p->sa[I], srJ = p->sr[J], srI = p->sr[I];",
+    ]
+    lines += ["    " + v for v in values]
+    lines += [
+        "    if (p->red[I]) {",
+        "        for (th_int j = j0; j < j1; j++) {",
+        "            in_t b = best[a0 + j * saJ];",
+        "            th_int found = -1;",
+        "            for (th_int i = i0; i < i1; i++) {",
+        f"                const in_t v = th_value(kc, {element});",
+        "                if (BETTER(v, b)) {",
+        "                    b = v;",
+        "                    found = i;",
+        "                }",
+        "            }",
+        "            if (found >= 0) {",
+        "                best[a0 + j * saJ] = b;",
+        "                where[a0 + j * saJ] = r + j * srJ + found * srI;",
+        "            }",
+        "        }",
+        "    } else {",
+        "        for (th_int j = j0; j < j1; j++) {",
+        "            in_t *b = best + a0 + j * saJ;",
+        "            int64_t *w = where + a0 + j * saJ;",
+        "            for (th_int i = i0; i < i1; i++) {",
+        f"                const in_t v = th_value(kc, {element});",
+        "                if (BETTER(v, b[i * saI])) {",
+        "                    b[i * saI] = v;",
+        "                    w[i * saI] = r + j * srJ;",
+        "                }",
+        "            }",
+        "        }",
+        "    }",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+_ARG_BODY = r"""
+TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+    const th_array *in = ctx->inputs;
+    const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
+    th_constants kc;
+    memcpy(&kc, ctx->params + N_IN * sizeof(th_int), sizeof kc);
+    th_int dims[ND2];
+    if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
+EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
+    in_t *best = BEST_BUFFER;
+    if (!best) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for an argmax's accumulator");
+    int64_t *where = (int64_t *)ctx->outputs[INDEX_OUTPUT].data;
+    for (th_int e = 0; e < n_out; e++) {
+        best[e] = START;
+        where[e] = 0;
+    }
+    th_int size = 1;
+    for (int d = 0; d < ND; d++) size *= dims[d];
+    plan_t p;
+    make_plan(&p, in, dims);
+    const char *base[N_IN];
+    for (int q = 0; q < N_IN; q++) base[q] = in[q].data;
+    int split = kept_split(&p);
+    th_int chunks = 1, n = 1;
+    if (split >= 0) {
+        /* threads share out a kept dimension: each writes its own outputs */
+        chunks = chunk_count(ctx, &p, split, size);
+        n = p.n[split];
+    } else {
+        split = 0;
+        n = p.n[0];
+    }
+OMP_KEPT    for (th_int c = 0; c < chunks; c++) {
+        walk(&p, base, &kc, best, where, split, n * c / chunks, n * (c + 1) / chunks);
+    }
+    return 0;
+}
+"""
+
+
+def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
+    reduce_op = node.op.reduce_op
+    nd = elemwise.outputs[0].type.ndim
+    value_dtype = elemwise.outputs[0].type.dtype
+    with_max = isinstance(reduce_op, MaxAndArgmax)
+    if with_max or getattr(reduce_op, "arg_func", None) is np.argmax:
+        compare, start = ">", _lowest(value_dtype)
+    elif getattr(reduce_op, "arg_func", None) is np.argmin:
+        compare, start = "<", _highest(value_dtype)
+    else:
+        return None
+    is_float = np.dtype(value_dtype).kind == "f"
+    # v replaces the best value b so far (a NaN replaces anything but a NaN)
+    better = f"((v) {compare} (b) || ((v) != (v) && (b) == (b)))" if is_float else f"((v) {compare} (b))"
+    in_types = [c_type(x.type.dtype) for x in node.inputs]
+    single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
+    kept = [d for d in range(nd) if d not in reduced]
+    head = _head(node, elemwise, body, reduced, {"in_t": c_type(value_dtype)})
+    head += [f"#define BETTER(v, b) {better}", f"#define START ((in_t){start})"]
+    best_buffer = "(in_t *)ctx->scratch(ctx, (size_t)n_out * sizeof(in_t))"
+    if with_max:  # the maximum is output 0
+        best_buffer = "(in_t *)ctx->outputs[0].data"
+    entry = (_ARG_BODY
+             .replace("EMPTY_CHECK", _empty_check(reduced, "attempt to get argmax/argmin of an empty sequence"))
+             .replace("ALLOC_OUTPUTS", _alloc(kept, 2 if with_max else 1))
+             .replace("BEST_BUFFER", best_buffer)
+             .replace("INDEX_OUTPUT", "1" if with_max else "0")
+             .replace("OMP_KEPT", _omp("chunks > 1", 1)))
+    walk = _WALK.replace("PARAMS", "in_t *best, int64_t *where").replace("ARGS", "best, where")
+    return "\n".join(head) + "\n" + _PLAN + _arg_inner(in_types, single) + walk + entry

@@ -19,6 +19,10 @@ the final Composite (see theano/compile/pipeline.py). It replaces ``CAReduce(Ele
 
 A single-op Elemwise (``T.sum(x ** 2)``) qualifies too: its scalar op is wrapped in a Composite,
 one-element constants written inside it as fusion does.
+
+Not fused: an Elemwise of several outputs (fusion makes one when a subexpression is shared, as in
+``T.sum(x * y), T.max(x * y + 1)``): each reduction would recompute the shared part, which may cost
+more than the temporaries it saves.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from theano.scalar.composite import Composite
 from theano.tensor.elemwise import CAReduce, Elemwise
 from theano.tensor.math import Argmax, MaxAndArgmax
 
-__all__ = ["FusedReduce", "local_fuse_reduce", "FUSABLE_REDUCTIONS"]
+__all__ = ["ARG_REDUCTIONS", "FUSABLE_REDUCTIONS", "FusedReduce", "local_fuse_reduce"]
 
 # the scalar ops (by name) of the reductions that fuse with their elementwise input
 FUSABLE_REDUCTIONS = ("add", "mul", "maximum", "minimum", "and_", "or_", "xor")

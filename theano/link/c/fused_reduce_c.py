@@ -19,6 +19,10 @@ the other); otherwise sums and products differ by rounding only.
 
 Inputs that are C-contiguous along the innermost walked dimension are read as arrays (the loop is
 vectorizable); otherwise every element is addressed through its strides.
+
+Argmax, Argmin and MaxAndArgmax walk the values in index order, as reduce_c's arg kernels do, so the
+first occurrence of the extreme value wins (a NaN is the extreme value, as in NumPy); their loop is
+a plain scalar loop (reduce_c's vectorized search for the extreme of a long row is not used).
 """
 
 from __future__ import annotations

@@ -221,3 +221,30 @@ def test_shared_constructor_and_type():
     assert var.type.values_eq(a, b)
     b.random()
     assert not var.type.values_eq(a, b)
+
+
+def test_theano_tutorial_seeding_and_state_calls():
+    """Theano 1.0's tutorial seeds one stream through its state and restores a saved state."""
+    import pickle
+
+    srng = RandomStreams(seed=234)
+    rv_u = srng.uniform((2, 2))
+    f = theano.function([], rv_u)
+    rng_val = rv_u.rng.get_value(borrow=True)
+    rng_val.seed(89234)
+    rv_u.rng.set_value(rng_val, borrow=True)
+    first = f()
+    rng_val = rv_u.rng.get_value(borrow=True)
+    rng_val.seed(89234)
+    rv_u.rng.set_value(rng_val, borrow=True)
+    np.testing.assert_array_equal(f(), first)
+    saved = rv_u.rng.get_value().get_state()
+    v0, v1 = f(), f()
+    rng = rv_u.rng.get_value(borrow=True)
+    rng.set_state(saved)
+    rv_u.rng.set_value(rng, borrow=True)
+    np.testing.assert_array_equal(f(), v0)
+    np.testing.assert_array_equal(f(), v1)
+    assert not np.array_equal(v0, v1)
+    restored = pickle.loads(pickle.dumps(rv_u.rng.get_value()))
+    assert hasattr(restored, "seed") and hasattr(restored, "get_state")

@@ -112,12 +112,43 @@ def _comparable(state: Any) -> Any:
     return state
 
 
+class StreamGenerator(np.random.Generator):
+    """A NumPy ``Generator`` that also answers the ``RandomState`` calls Theano 1.0 programs make
+    on a stream's state: ``seed(s)``, ``get_state()``, ``set_state(state)`` (the states are the
+    bit generator's state dicts). It keeps its class when copied or pickled."""
+
+    def seed(self, seed: Any = None) -> None:
+        """Reset the state as a new bit generator of the same kind seeded with ``seed``."""
+        self.bit_generator.state = type(self.bit_generator)(seed).state
+
+    def get_state(self) -> dict:
+        return self.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.bit_generator.state = state
+
+    def __copy__(self) -> StreamGenerator:
+        return copy_generator(self)
+
+    def __deepcopy__(self, memo: dict) -> StreamGenerator:
+        return copy_generator(self)
+
+    def __reduce__(self):
+        return (_stream_generator_from_state, (type(self.bit_generator).__name__, self.bit_generator.state))
+
+
+def _stream_generator_from_state(bit_generator_name: str, state: dict) -> StreamGenerator:
+    bits = getattr(np.random, bit_generator_name)(0)
+    bits.state = state
+    return StreamGenerator(bits)
+
+
 def copy_generator(rng: Any) -> Any:
     """An independent generator in the same state as ``rng`` (drawing from it leaves ``rng`` as is)."""
     if isinstance(rng, np.random.Generator):
         bits = type(rng.bit_generator)(0)  # a cheap seed: the state is overwritten next
         bits.state = rng.bit_generator.state
-        return np.random.Generator(bits)
+        return type(rng)(bits) if isinstance(rng, StreamGenerator) else np.random.Generator(bits)
     return copy.deepcopy(rng)
 
 

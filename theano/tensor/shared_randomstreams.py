@@ -29,7 +29,8 @@ _SEED_LIMIT = 2**30
 
 
 def _generator(seed: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(seed))
+    # a Generator that also has RandomState's seed/get_state/set_state, as Theano 1.0 code expects
+    return raw_random.StreamGenerator(np.random.PCG64(seed))
 
 
 class RandomStreams(raw_random.RandomStreamsBase):

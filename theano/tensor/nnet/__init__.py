@@ -10,3 +10,5 @@ Submodules: :mod:`~theano.tensor.nnet.sigm` (sigmoid, softplus and their approxi
 from theano.tensor.nnet import crossentropy, nnet, sigm, softmax_ops  # noqa: F401
 from theano.tensor.nnet.nnet import *  # noqa: F401,F403
 from theano.tensor.nnet.nnet import __all__  # noqa: F401
+from theano.tensor.nnet import abstract_conv, conv  # noqa: F401,E402
+from theano.tensor.nnet.abstract_conv import conv2d, conv2d_transpose  # noqa: F401,E402

@@ -185,17 +185,26 @@ def test_openmp_same_bits_as_the_unfused_c_graph():
 
 
 def test_arg_reductions_in_every_layout():
+    """Short rows (a scalar loop) and long contiguous ones (vectorized lanes), ties and NaNs."""
     rng = np.random.default_rng(4)
     f64 = TensorType("float64", (False, False, False))
+    f32 = TensorType("float32", (False, False))
     i8 = TensorType("int8", (False, False, False))
     row = TensorType("float64", (True, False, True))
     x = _with_nan(rng.standard_normal((3, 4, 37)))
-    small = rng.integers(-3, 4, size=(3, 4, 37)).astype("int8")
+    long_x = rng.standard_normal((3, 2, 150))
+    long_x[1, 0, [70, 100]] = np.nan
+    long_x[2, 1, 90:] = 5.0  # ties: the first one wins
+    small = rng.integers(-3, 4, size=(2, 3, 600)).astype("int8")
     mul = _premap(["float64", "float64"], lambda a, b: a * b)
     cases = [
         (_node(MaxAndArgmax((0, 2)), mul, [f64, row]), [[a, np.full((1, 4, 1), -1.0)] for a in _layouts(x)]),
         (_node(Argmax((1,)), _premap(["int8"], lambda a: a * 2), [i8]), [[a] for a in _layouts(small)]),
+        (_node(Argmin((2,)), _premap(["int8"], lambda a: a - 1), [i8]), [[a] for a in _layouts(small)]),
         (_node(Argmin((0, 1, 2)), mul, [f64, f64]), [[a, b] for a in _layouts(x) for b in _layouts(x)[2:]]),
+        (_node(MaxAndArgmax((2,)), mul, [f64, f64]), [[a, np.ones_like(long_x)] for a in _layouts(long_x)]),
+        (_node(Argmax((0, 1)), _premap(["float32"], scalar.exp), [f32]),
+         [[a] for a in _layouts(rng.standard_normal((50, 90)).astype("float32"))]),
     ]
     _check(cases)
     node = _node(Argmax((1,)), mul, [f64, f64])

@@ -21,8 +21,9 @@ Inputs that are C-contiguous along the innermost walked dimension are read as ar
 vectorizable); otherwise every element is addressed through its strides.
 
 Argmax, Argmin and MaxAndArgmax walk the values in index order, as reduce_c's arg kernels do, so the
-first occurrence of the extreme value wins (a NaN is the extreme value, as in NumPy); their loop is
-a plain scalar loop (reduce_c's vectorized search for the extreme of a long row is not used).
+first occurrence of the extreme value wins (a NaN is the extreme value, as in NumPy); a long row whose
+inputs are contiguous is searched in one pass by vectorizable lanes, each keeping its best value and
+its first index (values are not computed twice: a vectorized exp may round unlike the scalar one).
 """
 
 from __future__ import annotations
@@ -488,19 +489,92 @@ def _empty_check(reduced: list[int], message: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+_ARG_ROW = r"""
+/* Where the extreme value of a contiguous row of n values first is (-1: none beats START), and the
+ * value in *extreme; a NaN is the extreme value (its first occurrence). BLOCK lanes each keep their
+ * best value and its first index (strict comparisons), with vectorizable selects; the lanes are
+ * combined by value, then by the smallest index. */
+static inline th_int arg_row(ROW_PARAMS, th_int n, in_t *extreme) {
+    in_t part[BLOCK];
+    th_int at[BLOCK], nan_at[BLOCK];
+    for (int k = 0; k < BLOCK; k++) {
+        part[k] = START;
+        at[k] = -1;
+        nan_at[k] = n;
+    }
+    th_int i = 0;
+    for (; i + BLOCK <= n; i += BLOCK) {
+        #pragma GCC unroll 1
+        for (int k = 0; k < BLOCK; k++) {
+            const in_t v = FETCH(i + k);
+            const int better = v COMPARE part[k];
+            part[k] = better ? v : part[k];
+            at[k] = better ? i + k : at[k];
+            nan_at[k] = (v != v && nan_at[k] == n) ? i + k : nan_at[k];
+        }
+    }
+    for (; i < n; i++) {
+        const in_t v = FETCH(i);
+        if (v COMPARE part[0]) {
+            part[0] = v;
+            at[0] = i;
+        }
+        if (v != v && nan_at[0] == n) nan_at[0] = i;
+    }
+    th_int first_nan = n;
+    for (int k = 0; k < BLOCK; k++) first_nan = nan_at[k] < first_nan ? nan_at[k] : first_nan;
+    if (first_nan < n) {
+        *extreme = FETCH(first_nan);
+        return first_nan;
+    }
+    in_t best = START;
+    th_int where = -1;
+    for (int k = 0; k < BLOCK; k++) {
+        if (at[k] < 0) continue;
+        if (where < 0 || part[k] COMPARE best || (part[k] == best && at[k] < where)) {
+            best = part[k];
+            where = at[k];
+        }
+    }
+    *extreme = best;
+    return where;
+}
+"""
+
+
+def _arg_row(in_types: list[str], single: list[int], compare: str) -> str:
+    """``arg_row``: the vectorizable search of a row whose array inputs are contiguous."""
+    params = ["const th_constants *restrict kc"]
+    args = []
+    for j, ctype in enumerate(in_types):
+        if j in single:
+            params.append(f"const {ctype} s{j}")
+            args.append(f"s{j}")
+        else:
+            params.append(f"const {ctype} *restrict x{j}")
+            args.append(f"x{j}[(e)]")
+    text = _ARG_ROW.replace("ROW_PARAMS", ", ".join(params)).replace("COMPARE", compare)
+    return f"\n#define FETCH(e) th_value(kc, {', '.join(args)})\n{text}#undef FETCH\n\n"
+
+
 def _arg_inner(in_types: list[str], single: list[int]) -> str:
     """``inner`` of the arg reductions: the values in index order, so that a strict comparison keeps
     the first occurrence (a NaN is the extreme value, its first occurrence, as in NumPy)."""
     n_in = len(in_types)
+    arrays = [j for j in range(n_in) if j not in single]
+    unit_check = " && ".join(f"p->sx[{j}][I] == (th_int)sizeof({in_types[j]})" for j in arrays) or "1"
     values = [f"const {in_types[j]} s{j} = *(const {in_types[j]} *)x[{j}];" for j in single]
     element = ", ".join(f"s{j}" if j in single else f"*(const {in_types[j]} *)(x[{j}] + j * p->sx[{j}][J] + i * "
                         f"p->sx[{j}][I])" for j in range(n_in))
+    row = ", ".join(f"s{j}" if j in single else f"(const {in_types[j]} *)(x[{j}] + j * p->sx[{j}][J]) + i0"
+                    for j in range(n_in))
     lines = [
         "/* The two innermost dimensions: J (rows j0..j1) and I (columns i0..i1), in index order. */",
         "static void inner(const plan_t *p, const char *const *x, const th_constants *kc, in_t *best, int64_t *where,",
         "                  th_int a0, th_int r, th_int j0, th_int j1, th_int i0, th_int i1) {",
         "    const int J = p->m - 2, I = p->m - 1;",
         "    const th_int saJ = p->sa[J], saI = p->sa[I], srJ = p->sr[J], srI = p->sr[I];",
+        f"    const int unit = {unit_check};  /* every array input contiguous along I */",
     ]
     lines += ["    " + v for v in values]
     lines += [
@@ -508,11 +582,21 @@ def _arg_inner(in_types: list[str], single: list[int]) -> str:
         "        for (th_int j = j0; j < j1; j++) {",
         "            in_t b = best[a0 + j * saJ];",
         "            th_int found = -1;",
-        "            for (th_int i = i0; i < i1; i++) {",
-        f"                const in_t v = th_value(kc, {element});",
-        "                if (BETTER(v, b)) {",
+        "            if (unit && i1 - i0 >= 4 * BLOCK) {",
+        "                /* a long contiguous row: vectorized lanes */",
+        "                in_t v;",
+        f"                const th_int at = arg_row(kc, {row}, i1 - i0, &v);",
+        "                if (at >= 0 && BETTER(v, b)) {",
         "                    b = v;",
-        "                    found = i;",
+        "                    found = i0 + at;",
+        "                }",
+        "            } else {",
+        "                for (th_int i = i0; i < i1; i++) {",
+        f"                    const in_t v = th_value(kc, {element});",
+        "                    if (BETTER(v, b)) {",
+        "                        b = v;",
+        "                        found = i;",
+        "                    }",
         "                }",
         "            }",
         "            if (found >= 0) {",
@@ -597,7 +681,8 @@ def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
     single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
     kept = [d for d in range(nd) if d not in reduced]
     head = _head(node, elemwise, body, reduced, {"in_t": c_type(value_dtype)})
-    head += [f"#define BETTER(v, b) {better}", f"#define START ((in_t){start})"]
+    head += [f"#define BETTER(v, b) {better}", f"#define START ((in_t){start})",
+             f"enum {{ BLOCK = {max(_BLOCK_BYTES // np.dtype(value_dtype).itemsize, 1)} }};"]
     best_buffer = "(in_t *)ctx->scratch(ctx, (size_t)n_out * sizeof(in_t))"
     if with_max:  # the maximum is output 0
         best_buffer = "(in_t *)ctx->outputs[0].data"
@@ -608,4 +693,5 @@ def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
              .replace("INDEX_OUTPUT", "1" if with_max else "0")
              .replace("OMP_KEPT", _omp("chunks > 1", 1)))
     walk = _WALK.replace("PARAMS", "in_t *best, int64_t *where").replace("ARGS", "best, where")
-    return "\n".join(head) + "\n" + _PLAN + _arg_inner(in_types, single) + walk + entry
+    return ("\n".join(head) + "\n" + _arg_row(in_types, single, compare) + _PLAN + _arg_inner(in_types, single)
+            + walk + entry)

@@ -140,6 +140,26 @@ def test_dot22_shapes_with_ones_and_zeros(dtype):
         check(node, [np.ascontiguousarray(x.T).T, np.ascontiguousarray(y.T).T], dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shapes", [((1, 6), (6, 4)), ((5, 6), (6, 1)), ((1, 1), (1, 3)), ((3, 1), (1, 1))])
+def test_one_row_or_one_column_products_use_gemv(dtype, shapes):
+    """m == 1 or n == 1 goes through ?gemv; every operand and output layout gives numpy's product."""
+    rng = np.random.default_rng(11)
+    (m, k), (_, n) = shapes
+    dot_node = _dot22(T.matrix(dtype=dtype), T.matrix(dtype=dtype)).owner
+    gemm_node = gemm_no_inplace(T.matrix(dtype=dtype), T.dscalar(), T.matrix(dtype=dtype), T.matrix(dtype=dtype),
+                                T.scalar(dtype=dtype)).owner
+    for x_layout in MATRIX_LAYOUTS:
+        for y_layout in MATRIX_LAYOUTS:
+            x = matrix(rng, (m, k), dtype, x_layout)
+            y = matrix(rng, (k, n), dtype, y_layout)
+            (out,) = check(dot_node, [x, y], dtype)
+            np.testing.assert_allclose(out, x @ y, **TOLERANCE[dtype])
+            z = matrix(rng, (m, n), dtype, y_layout if y_layout != "broadcast" else "c")
+            (out,) = check(gemm_node, [z, scalar(-1.5, "float64"), x, y, scalar(0.5, dtype)], dtype)
+            np.testing.assert_allclose(out, 0.5 * z - 1.5 * (x @ y), **TOLERANCE[dtype])
+
+
 def test_dot22_large_enough_for_blocking():
     rng = np.random.default_rng(2)
     node = _dot22(T.dmatrix(), T.dmatrix()).owner

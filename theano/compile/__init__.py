@@ -16,6 +16,6 @@ from theano.compile.mode import (
     register_mode,
 )
 from theano.compile.nanguardmode import NanGuardMode
-from theano.compile.ops import DeepCopyOp, ViewOp, deep_copy_op, view_op
+from theano.compile.ops import DeepCopyOp, FromFunctionOp, ViewOp, as_op, deep_copy_op, view_op
 from theano.compile.profiling import ProfileStats
 from theano.compile.sharedvalue import SharedVariable, shared, shared_constructor

@@ -59,7 +59,22 @@ class Op:
 
     # -- building --------------------------------------------------------------------------
     def make_node(self, *inputs: Any) -> Apply:
-        raise MethodNotDefined("make_node", type(self), type(self).__name__)
+        """Build the node. The default serves ops declaring ``itypes`` and ``otypes`` (Theano 1.0's
+        shortcut): it checks (and safely converts) the inputs and makes one output per ``otypes``."""
+        itypes = getattr(self, "itypes", None)
+        otypes = getattr(self, "otypes", None)
+        if itypes is None or otypes is None:
+            raise MethodNotDefined("make_node", type(self), type(self).__name__)
+        if len(inputs) != len(itypes):
+            raise ValueError(f"{self} takes {len(itypes)} inputs, got {len(inputs)}")
+        checked = []
+        for i, (inp, itype) in enumerate(zip(inputs, itypes)):
+            try:
+                checked.append(itype.filter_variable(inp))
+            except TypeError as exc:
+                got = getattr(inp, "type", type(inp).__name__)
+                raise TypeError(f"{self}: input {i} should be of type {itype}, got {got}: {exc}") from None
+        return Apply(self, checked, [otype() for otype in otypes])
 
     def __call__(self, *inputs: Any, **kwargs: Any):
         """Apply the op; return its default output, or the list of outputs."""

@@ -304,9 +304,12 @@ def _build_constructors() -> dict[str, Any]:
     made = {}
     for prefix, dtype in _PREFIXES.items():
         for kind, pattern in _SHAPES.items():
-            single = _one(pattern, dtype)
-            single.__name__ = prefix + kind
-            single.__doc__ = f"A symbolic {kind} of dtype {dtype or 'floatX'}."
+            if dtype is None:
+                single = _one(pattern, dtype)
+                single.__name__ = prefix + kind
+                single.__doc__ = f"A symbolic {kind} of dtype floatX."
+            else:  # as in Theano 1.0, T.dmatrix is a type: T.dmatrix('x') is a variable, itypes=[T.dmatrix]
+                single = TensorType(dtype, pattern)
             made[prefix + kind] = single
             plural = _plural(single)
             plural.__name__ = prefix + _PLURALS[kind]

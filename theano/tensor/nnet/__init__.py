@@ -12,3 +12,6 @@ from theano.tensor.nnet.nnet import *  # noqa: F401,F403
 from theano.tensor.nnet.nnet import __all__  # noqa: F401
 from theano.tensor.nnet import abstract_conv, conv  # noqa: F401,E402
 from theano.tensor.nnet.abstract_conv import conv2d, conv2d_transpose  # noqa: F401,E402
+from theano.tensor.nnet import bn, neighbours  # noqa: F401,E402
+from theano.tensor.nnet.bn import batch_normalization  # noqa: F401,E402
+from theano.tensor.nnet.neighbours import Images2Neibs, images2neibs, neibs2images  # noqa: F401,E402

@@ -25,6 +25,8 @@ from theano.compile import (  # noqa: E402
     shared,
 )
 from theano.compile.function_module import Function  # noqa: E402
+from theano.compile.builders import OpFromGraph  # noqa: E402
+from theano.compile.ops import as_op  # noqa: E402
 from theano.compile.profiling import ProfileStats  # noqa: E402
 from theano.compile.io import SymbolicInput, SymbolicOutput  # noqa: E402
 from theano.updates import OrderedUpdates  # noqa: E402

@@ -204,3 +204,33 @@ def test_errors():
     g = theano.function([x, w], T.nnet.conv2d(x, w, input_shape=(1, 2, 4, 4)))
     with pytest.raises(ValueError, match="was told"):
         g(np.zeros((1, 2, 5, 4)), np.zeros((2, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_c_kernels_match_perform(backend, dtype):
+    """Each op through its C kernel (theano.link.c.testing.run_node), on strided operands too."""
+    if backend != "c":
+        pytest.skip("a test of the C kernels")
+    from theano.link.c.testing import run_node
+
+    rng = np.random.default_rng(4)
+    x, w, top, shape = (T.tensor4("x", dtype=dtype), T.tensor4("w", dtype=dtype), T.tensor4("top", dtype=dtype),
+                        T.lvector("shape"))
+    x_value = rng.standard_normal((3, 4, 6, 14)).astype(dtype)[:, :, :, ::2]  # not contiguous
+    w_value = rng.standard_normal((4, 2, 3, 2)).astype(dtype)[:, :, ::-1]
+    tolerance = 1e-5 if dtype == "float32" else 1e-12
+    for settings in [dict(border_mode=((1, 0), (2, 1)), subsample=(1, 3), filter_dilation=(2, 1), num_groups=2),
+                     dict(border_mode="full", subsample=(2, 1), filter_flip=False, num_groups=2)]:
+        op = AbstractConv2d(**settings)
+        node = op(x, w).owner
+        (out,) = run_node(node, [x_value, w_value])
+        np.testing.assert_allclose(out, abstract_conv.forward_values(op, x_value, w_value), atol=tolerance)
+        top_value = rng.standard_normal(out.shape).astype(dtype)
+        weights_node = AbstractConv2d_gradWeights(**settings)(x, top, shape).owner
+        (d_w,) = run_node(weights_node, [x_value, top_value, np.array(w_value.shape[2:])])
+        np.testing.assert_allclose(d_w, abstract_conv.weights_grad_values(op, x_value, top_value, w_value.shape[2:]),
+                                   atol=tolerance * 10)
+        inputs_node = AbstractConv2d_gradInputs(**settings)(w, top, shape).owner
+        (d_x,) = run_node(inputs_node, [w_value, top_value, np.array(x_value.shape[2:])])
+        np.testing.assert_allclose(d_x, abstract_conv.inputs_grad_values(op, w_value, top_value, x_value.shape[2:]),
+                                   atol=tolerance * 10)

@@ -198,3 +198,41 @@ def test_pool_3d():
     value = utt.random(3, 4, 5)
     got = theano.function([x], pool.pool_3d(x, (2, 2, 2), ignore_border=True, mode="sum"))(value)
     utt.assert_allclose(got, value[:2, :4, :4].reshape(1, 2, 2, 2, 2, 2).sum(axis=(1, 3, 5)).reshape(1, 2, 2))
+
+
+# (dtype, ignore_border, ws, stride, pad)
+KERNEL_SETTINGS = [("float64", True, (3, 2), (2, 1), (1, 1)), ("float32", False, (2, 3), (1, 2), (0, 0))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("setting", KERNEL_SETTINGS, ids=lambda s: f"{s[0]}-ib{int(s[1])}")
+def test_c_kernels_match_perform(mode, setting, backend):
+    """Each pooling op's C kernel against its Python perform (a non-contiguous input included)."""
+    if backend != "c":
+        pytest.skip("kernel test: once")
+    from theano.link.c.testing import run_node
+
+    dtype, ignore_border, ws, stride, pad = setting
+    x = T.tensor(dtype, (False,) * 3)
+    value = utt.random(2, 7, 5, dtype=dtype).transpose(0, 2, 1)  # (2, 5, 7), not contiguous
+    pooled = pool.Pool(ignore_border, mode)(x, ws, stride, pad)
+    maxout = pool.pool_values(value, ws, stride, pad, ignore_border, mode, 2)
+    gz = utt.random(*maxout.shape, dtype=dtype, offset=1)
+    ggx = utt.random(*value.shape, dtype=dtype, offset=2)
+    cases = [(pooled.owner, [value])]
+    if mode == "max":
+        m, g, gg = T.tensor(dtype, (False,) * 3), T.tensor(dtype, (False,) * 3), T.tensor(dtype, (False,) * 3)
+        cases.append((pool.MaxPoolGrad(ignore_border)(x, m, g, ws, stride, pad).owner, [value, maxout, gz]))
+        cases.append((pool.DownsampleFactorMaxGradGrad(ignore_border)(x, m, gg, ws, stride, pad).owner,
+                      [value, maxout, ggx]))
+    else:
+        g = T.tensor(dtype, (False,) * 3)
+        cases.append((pool.AveragePoolGrad(ignore_border, mode)(x, g, ws, stride, pad).owner, [value, gz]))
+    for node, values in cases:
+        tensor_inputs = [v for v in node.inputs[:-3]]
+        params = [np.asarray(v.data) for v in node.inputs[-3:]]
+        expected = [[None]]
+        node.op.perform(node, values + params, expected)
+        (got,) = run_node(node, values + params)
+        assert got.dtype == np.dtype(dtype) and len(tensor_inputs) == len(values)
+        utt.assert_allclose(got, expected[0][0])

@@ -91,7 +91,7 @@ def _load_generators() -> None:
     import importlib
 
     for name in ("elemwise_c", "reduce_c", "blas_c", "nnet_c", "views_c", "indexing_c", "creation_c", "user_ops",
-                 "fused_reduce_c", "random_c", "conv_c"):
+                 "fused_reduce_c", "random_c", "conv_c", "pool_c"):
         try:
             importlib.import_module(f"theano.link.c.{name}")
         except ModuleNotFoundError as exc:

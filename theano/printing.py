@@ -955,22 +955,5 @@ def var_descriptor(obj, _prev_obs: dict | None = None, _tag_generator: _TagGener
 # Pictures of graphs
 # ------------------------------------------------------------------------------------------
 
-pydot_imported = False
-pydot_imported_msg = (
-    "pydotprint draws graphs with graphviz through pydot, which this version of theano does not "
-    "support yet; use theano.printing.debugprint to print the graph as text."
-)
-
-
-def pydotprint(fct, outfile: str | None = None, compact: bool = True, format: str = "png", with_ids: bool = False,
-               high_contrast: bool = True, cond_highlight=None, colorCodes=None, max_label_size: int = 70,
-               scan_graphs: bool = False, var_with_name_simple: bool = False, print_output_file: bool = True,
-               return_image: bool = False):
-    """Draw a graph as a picture with graphviz (not available yet: raises ImportError).
-
-    Raises
-    ------
-    ImportError
-        Always, for now; :func:`debugprint` prints the same graph as text.
-    """
-    raise ImportError(pydot_imported_msg)
+# pydotprint lives in theano.graph_pictures (pydot is an optional extra: theano[graphviz])
+from theano.graph_pictures import pydot_imported, pydot_imported_msg, pydotprint  # noqa: E402,F401

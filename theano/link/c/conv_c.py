@@ -11,7 +11,10 @@ Then, with ``K = channels/group * rows * cols`` and ``P`` output pixels:
 * gradient of the input: ``col = W[g]^T @ top[n, g]``, then ``col2im`` adds each row back at the
   positions it was read from.
 
-The products run in BLAS (``ctx->blas``, helpers shared with :mod:`theano.link.c.blas_c`). The
+The column buffer is filled a block of output rows at a time (about 192 KiB for the forward and
+input-gradient products, 1 MiB for the filter gradient, whose products sum over the block), so
+it stays in cache between ``im2col`` and the product. The products run in BLAS (``ctx->blas``,
+helpers shared with :mod:`theano.link.c.blas_c`). The
 geometry (padding rule, strides, dilation, flip, groups and the shape hints) reaches the kernel
 as its parameters, so one compiled kernel serves every convolution of a dtype. With OpenMP and
 a batch of several images, the forward and input-gradient kernels split the batch across
@@ -152,8 +155,8 @@ static void valid_range(th_int offset, th_int s, th_int w, th_int ow, th_int *lo
 /* Fill col (cg * kh * kw rows of oh * ow) from channels [0, cg) of one image, whose channel c,
  * row r, column q is at image + c * s_c + r * s_h + q * s_w (byte strides). */
 static void im2col(const char *image, th_int s_c, th_int s_h, th_int s_w, th_int h, th_int w, th_int cg,
-                   const conv_params *p, const conv_geometry *g, real *col) {
-    const th_int oh = g->oh, ow = g->ow, plane = oh * ow;
+                   const conv_params *p, const conv_geometry *g, th_int y0, th_int y1, real *col) {
+    const th_int ow = g->ow, plane = (y1 - y0) * ow;
     for (th_int c = 0; c < cg; c++)
         for (th_int i = 0; i < g->kh; i++)
             for (th_int j = 0; j < g->kw; j++) {
@@ -162,8 +165,8 @@ static void im2col(const char *image, th_int s_c, th_int s_h, th_int s_w, th_int
                 const th_int col_offset = tj * p->dw - g->pl;
                 th_int lo, hi;
                 valid_range(col_offset, p->sw, w, ow, &lo, &hi);
-                for (th_int y = 0; y < oh; y++) {
-                    real *line = out + y * ow;
+                for (th_int y = y0; y < y1; y++) {
+                    real *line = out + (y - y0) * ow;
                     const th_int r = y * p->sh + ti * p->dh - g->pt;
                     if (r < 0 || r >= h) {
                         for (th_int x = 0; x < ow; x++) line[x] = 0;
@@ -185,8 +188,8 @@ static void im2col(const char *image, th_int s_c, th_int s_h, th_int s_w, th_int
 /* The reverse of im2col: add each entry of col into the contiguous image (cg channels of h x w)
  * at the position im2col read it from. */
 static void col2im(const real *col, th_int h, th_int w, th_int cg, const conv_params *p, const conv_geometry *g,
-                   real *image) {
-    const th_int oh = g->oh, ow = g->ow, plane = oh * ow;
+                   th_int y0, th_int y1, real *image) {
+    const th_int ow = g->ow, plane = (y1 - y0) * ow;
     for (th_int c = 0; c < cg; c++)
         for (th_int i = 0; i < g->kh; i++)
             for (th_int j = 0; j < g->kw; j++) {
@@ -195,11 +198,11 @@ static void col2im(const real *col, th_int h, th_int w, th_int cg, const conv_pa
                 const th_int col_offset = tj * p->dw - g->pl;
                 th_int lo, hi;
                 valid_range(col_offset, p->sw, w, ow, &lo, &hi);
-                for (th_int y = 0; y < oh; y++) {
+                for (th_int y = y0; y < y1; y++) {
                     const th_int r = y * p->sh + ti * p->dh - g->pt;
                     if (r < 0 || r >= h) continue;
                     real *row = image + (c * h + r) * w + col_offset;
-                    const real *line = in + y * ow;
+                    const real *line = in + (y - y0) * ow;
                     if (p->sw == 1) {
                         for (th_int x = lo; x < hi; x++) row[x] += line[x];
                     } else {
@@ -221,6 +224,18 @@ static int check_lengths(th_ctx *ctx, th_int a, th_int b, th_int c) {
     if (check_blas_length(ctx, "conv2d", a) || check_blas_length(ctx, "conv2d", b) ||
         check_blas_length(ctx, "conv2d", c)) return -1;
     return 0;
+}
+
+/* Output rows per block of the column buffer: about COL_BLOCK_BYTES of it, so that it stays in
+ * cache between im2col and the product. */
+#define COL_BLOCK_BYTES (192 * 1024)
+/* The filter gradient's products sum over the block: longer blocks suit BLAS better there. */
+#define GRADW_BLOCK_BYTES (1024 * 1024)
+static th_int block_rows(th_int k, const conv_geometry *g, th_int bytes) {
+    const th_int per_row = k * g->ow * (th_int)sizeof(real);
+    th_int rows = per_row > 0 ? bytes / per_row : g->oh;
+    if (rows < 1) rows = 1;
+    return rows < g->oh ? rows : g->oh;
 }
 
 static int threads_for(th_ctx *ctx, th_int batch, th_int work) {
@@ -255,19 +270,22 @@ _FORWARD = r"""
     const real *weights = contiguous4(ctx, kern);
     if (weights == NULL) return -1;
     const int threads = threads_for(ctx, n, n * o * plane * k);
-    real *cols = ctx->scratch(ctx, (size_t)threads * (size_t)(k * plane) * sizeof(real));
+    const th_int rows = block_rows(k, &g, COL_BLOCK_BYTES), block = rows * g.ow;
+    real *cols = ctx->scratch(ctx, (size_t)threads * (size_t)(k * block) * sizeof(real));
     if (cols == NULL) TH_FAIL(ctx, TH_MEMORY_ERROR, "conv2d: cannot allocate the column buffer");
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
     for (th_int b = 0; b < n; b++) {
-        real *col = cols + (size_t)THREAD_ID() * (size_t)(k * plane);
-        for (th_int gr = 0; gr < p.groups; gr++) {
-            im2col(img->data + b * img->strides[0] + gr * cg * img->strides[1], img->strides[1], img->strides[2],
-                   img->strides[3], h, w, cg, &p, &g, col);
-            gemm_row_major(ctx, gemm, 0, 0, og, plane, k, 1, weights + gr * og * k, k, col, plane, 0,
-                           out + (b * o + gr * og) * plane, plane);
-        }
+        real *col = cols + (size_t)THREAD_ID() * (size_t)(k * block);
+        for (th_int gr = 0; gr < p.groups; gr++)
+            for (th_int y0 = 0; y0 < g.oh; y0 += rows) {
+                const th_int y1 = y0 + rows < g.oh ? y0 + rows : g.oh, width = (y1 - y0) * g.ow;
+                im2col(img->data + b * img->strides[0] + gr * cg * img->strides[1], img->strides[1],
+                       img->strides[2], img->strides[3], h, w, cg, &p, &g, y0, y1, col);
+                gemm_row_major(ctx, gemm, 0, 0, og, width, k, 1, weights + gr * og * k, k, col, width, 0,
+                               out + (b * o + gr * og) * plane + y0 * g.ow, plane);
+            }
     }
     return 0;
 """
@@ -302,15 +320,18 @@ _GRAD_WEIGHTS = r"""
     if (gemm == NULL) return -1;
     const real *grads = contiguous4(ctx, top);
     if (grads == NULL) return -1;
-    real *col = ctx->scratch(ctx, (size_t)(k * plane) * sizeof(real));
+    const th_int rows = block_rows(k, &g, GRADW_BLOCK_BYTES), block = rows * g.ow;
+    real *col = ctx->scratch(ctx, (size_t)(k * block) * sizeof(real));
     if (col == NULL) TH_FAIL(ctx, TH_MEMORY_ERROR, "conv2d: cannot allocate the column buffer");
     for (th_int b = 0; b < n; b++)
-        for (th_int gr = 0; gr < p.groups; gr++) {
-            im2col(img->data + b * img->strides[0] + gr * cg * img->strides[1], img->strides[1], img->strides[2],
-                   img->strides[3], h, w, cg, &p, &g, col);
-            gemm_row_major(ctx, gemm, 0, 1, og, k, plane, 1, grads + (b * o + gr * og) * plane, plane, col, plane,
-                           b == 0 ? 0 : 1, out + gr * og * k, k);
-        }
+        for (th_int gr = 0; gr < p.groups; gr++)
+            for (th_int y0 = 0; y0 < g.oh; y0 += rows) {
+                const th_int y1 = y0 + rows < g.oh ? y0 + rows : g.oh, width = (y1 - y0) * g.ow;
+                im2col(img->data + b * img->strides[0] + gr * cg * img->strides[1], img->strides[1],
+                       img->strides[2], img->strides[3], h, w, cg, &p, &g, y0, y1, col);
+                gemm_row_major(ctx, gemm, 0, 1, og, k, width, 1, grads + (b * o + gr * og) * plane + y0 * g.ow,
+                               plane, col, width, b == 0 && y0 == 0 ? 0 : 1, out + gr * og * k, k);
+            }
     return 0;
 """
 
@@ -342,18 +363,21 @@ _GRAD_INPUTS = r"""
     const real *weights = contiguous4(ctx, kern), *grads = contiguous4(ctx, top);
     if (weights == NULL || grads == NULL) return -1;
     const int threads = threads_for(ctx, n, n * o * plane * k);
-    real *cols = ctx->scratch(ctx, (size_t)threads * (size_t)(k * plane) * sizeof(real));
+    const th_int rows = block_rows(k, &g, COL_BLOCK_BYTES), block = rows * g.ow;
+    real *cols = ctx->scratch(ctx, (size_t)threads * (size_t)(k * block) * sizeof(real));
     if (cols == NULL) TH_FAIL(ctx, TH_MEMORY_ERROR, "conv2d: cannot allocate the column buffer");
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
     for (th_int b = 0; b < n; b++) {
-        real *col = cols + (size_t)THREAD_ID() * (size_t)(k * plane);
-        for (th_int gr = 0; gr < p.groups; gr++) {
-            gemm_row_major(ctx, gemm, 1, 0, k, plane, og, 1, weights + gr * og * k, k,
-                           grads + (b * o + gr * og) * plane, plane, 0, col, plane);
-            col2im(col, h, w, cg, &p, &g, out + b * image + gr * cg * h * w);
-        }
+        real *col = cols + (size_t)THREAD_ID() * (size_t)(k * block);
+        for (th_int gr = 0; gr < p.groups; gr++)
+            for (th_int y0 = 0; y0 < g.oh; y0 += rows) {
+                const th_int y1 = y0 + rows < g.oh ? y0 + rows : g.oh, width = (y1 - y0) * g.ow;
+                gemm_row_major(ctx, gemm, 1, 0, k, width, og, 1, weights + gr * og * k, k,
+                               grads + (b * o + gr * og) * plane + y0 * g.ow, plane, 0, col, width);
+                col2im(col, h, w, cg, &p, &g, y0, y1, out + b * image + gr * cg * h * w);
+            }
     }
     return 0;
 """

@@ -126,30 +126,46 @@ TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     if (x == NULL) TH_FAIL(ctx, TH_MEMORY_ERROR, "pool: cannot copy the input");
     const th_int rows = g.planes * g.out[0];
     const int threads = threads_for(ctx, rows * g.out[1] * g.ws[0] * g.ws[1]);
+    /* per thread, the window rows of one output row reduced column by column (contiguous, vectorized) */
+    real *buffers = ctx->scratch(ctx, (size_t)threads * (size_t)g.in[1] * sizeof(real) + sizeof(real));
+    if (buffers == NULL) TH_FAIL(ctx, TH_MEMORY_ERROR, "pool: cannot allocate row buffers");
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
     for (th_int pr = 0; pr < rows; pr++) {
+#ifdef _OPENMP
+        real *column = buffers + (size_t)omp_get_thread_num() * (size_t)g.in[1];
+#else
+        real *column = buffers;
+#endif
         const th_int p = pr / g.out[0], r = pr % g.out[0];
         const real *plane = x + p * g.in[0] * g.in[1];
         real *o = out + pr * g.out[1];
+        const th_int n = g.in[1];
         th_int r0, r1, rn;
         window(&g, 0, r, &r0, &r1, &rn);
+        for (th_int j = 0; j < n; j++) column[j] = IS_MAX ? -INFINITY : 0;
+        for (th_int i = r0; i < r1; i++) {
+            const real *restrict line = plane + i * n;
+            for (th_int j = 0; j < n; j++) {
+#if IS_MAX
+                const real v = line[j], m = column[j];
+                column[j] = (v > m || v != v) ? v : m;
+#else
+                column[j] += line[j];
+#endif
+            }
+        }
         for (th_int c = 0; c < g.out[1]; c++) {
             th_int c0, c1, cn;
             window(&g, 1, c, &c0, &c1, &cn);
 #if IS_MAX
             real m = -INFINITY;
-            for (th_int i = r0; i < r1; i++)
-                for (th_int j = c0; j < c1; j++) {
-                    const real v = plane[i * g.in[1] + j];
-                    m = v > m || v != v ? v : m;
-                }
+            for (th_int j = c0; j < c1; j++) m = (column[j] > m || column[j] != column[j]) ? column[j] : m;
             o[c] = m;
 #else
             real s = 0;
-            for (th_int i = r0; i < r1; i++)
-                for (th_int j = c0; j < c1; j++) s += plane[i * g.in[1] + j];
+            for (th_int j = c0; j < c1; j++) s += column[j];
             o[c] = IS_SUM ? s : s / (real)(rn * cn > 0 ? rn * cn : 1);
 #endif
         }
@@ -201,31 +217,26 @@ TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
         for (th_int r = 0; r < g.out[0]; r++) {
             th_int r0, r1, rn;
             window(&g, 0, r, &r0, &r1, &rn);
-            for (th_int c = 0; c < g.out[1]; c++) {
-                th_int c0, c1, cn;
-                window(&g, 1, c, &c0, &c1, &cn);
-                const th_int k = p * out_plane + r * g.out[1] + c;
+            /* input rows in order, each swept across the windows of output row r */
+            for (th_int i = r0; i < r1; i++) {
+                const th_int line = p * in_plane + i * g.in[1];
+                for (th_int c = 0; c < g.out[1]; c++) {
+                    th_int c0, c1, cn;
+                    window(&g, 1, c, &c0, &c1, &cn);
+                    const th_int k = p * out_plane + r * g.out[1] + c;
 #if GRAD_GRAD
-                const real m = maxout[k];
-                real s = 0;
-                for (th_int i = r0; i < r1; i++)
-                    for (th_int j = c0; j < c1; j++) {
-                        const th_int e = p * in_plane + i * g.in[1] + j;
-                        if (x[e] == m) s += gz[e];
-                    }
-                out[k] = s;
+                    const real m = maxout[k];
+                    real s = 0;
+                    for (th_int j = c0; j < c1; j++) s += x[line + j] == m ? gz[line + j] : 0;
+                    out[k] += s;
 #elif IS_MAX
-                const real m = maxout[k], d = gz[k];
-                for (th_int i = r0; i < r1; i++)
-                    for (th_int j = c0; j < c1; j++) {
-                        const th_int e = p * in_plane + i * g.in[1] + j;
-                        if (x[e] == m) out[e] += d;
-                    }
+                    const real m = maxout[k], d = gz[k];
+                    for (th_int j = c0; j < c1; j++) out[line + j] += x[line + j] == m ? d : 0;
 #else
-                const real d = IS_SUM ? gz[k] : gz[k] / (real)(rn * cn > 0 ? rn * cn : 1);
-                for (th_int i = r0; i < r1; i++)
-                    for (th_int j = c0; j < c1; j++) out[p * in_plane + i * g.in[1] + j] += d;
+                    const real d = IS_SUM ? gz[k] : gz[k] / (real)(rn * cn > 0 ? rn * cn : 1);
+                    for (th_int j = c0; j < c1; j++) out[line + j] += d;
 #endif
+                }
             }
         }
     }

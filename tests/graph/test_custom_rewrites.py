@@ -88,3 +88,29 @@ def test_specialize_rewrite_runs_in_fast_run_only():
     assert "Halve" not in op_types(fast_run) and "Halve" in op_types(fast_compile)
     np.testing.assert_allclose(fast_run(np.array([3.0])), [1.5])
     np.testing.assert_allclose(fast_compile(np.array([3.0])), [1.5])
+
+
+class Triple(Op):
+    __props__ = ()
+
+    def make_node(self, x):
+        x = T.as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0] * 3
+
+
+def test_rewrite_registered_after_a_compilation_applies_to_the_same_graph():
+    x = T.dvector("x")
+    before = theano.function([x], Triple()(x), mode=theano.Mode(linker="py"))
+    assert "Triple" in op_types(before)
+
+    @register_canonicalize
+    @node_rewriter([Triple], name="user_triple_to_mul")
+    def user_triple_to_mul(fgraph, node):
+        return [node.inputs[0] * np.float64(3.0)]
+
+    after = theano.function([x], Triple()(x), mode=theano.Mode(linker="py"))  # not the cached graph
+    assert "Triple" not in op_types(after)
+    np.testing.assert_allclose(after(np.array([1.0, 2.0])), [3.0, 6.0])

@@ -471,8 +471,11 @@ class FunctionMaker:
         inputs = tuple((inp.mutable, bool(inp.borrow), inp.shared, inp.implicit,
                         isinstance(inp, In) and inp.has_default, inp.update is not None) for inp in self.inputs)
         outputs = tuple(bool(out.borrow) for out in self.all_outputs)
+        from theano.graph.rewriting.db import registrations
+
         return (type(mode), mode.optimizer, mode.included, mode.excluded, mode.required, config.optimizer_including,
-                config.optimizer_excluding, config.optimizer_requiring, self.accept_inplace, inputs, outputs)
+                config.optimizer_excluding, config.optimizer_requiring, self.accept_inplace, inputs, outputs,
+                registrations[0])
 
     def _rewrite(self, in_vars, out_vars, accept_inplace: bool) -> None:
         """Clone the graph into a FunctionGraph, rewrite it, and protect what must not alias."""

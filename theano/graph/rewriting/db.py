@@ -16,6 +16,10 @@ from theano.graph.rewriting.basic import (
     WalkingGraphRewriter,
 )
 
+# Bumped by every registration: compiled graphs cached before a new rewriter arrived are stale
+# (part of the key of theano.compile.graph_cache).
+registrations = [0]
+
 
 class RewriteDatabase:
     """Rewriters registered under a name with tags."""
@@ -30,6 +34,7 @@ class RewriteDatabase:
         if position is None:
             position = float(len(self._entries))
         self._entries[name] = (rewriter, frozenset(tags) | {name}, position)
+        registrations[0] += 1
 
     def __contains__(self, name: str) -> bool:
         return name in self._entries

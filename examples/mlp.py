@@ -14,8 +14,8 @@ Data, in order of preference:
 from __future__ import annotations
 
 import argparse
-import gzip
-import pickle
+import os
+import sys
 import time
 
 import numpy as np
@@ -23,36 +23,10 @@ import numpy as np
 import theano
 import theano.tensor as T
 
-
-def load_data(path: str | None, seed: int = 0):
-    """``((train_x, train_y), (valid_x, valid_y), (test_x, test_y), source)``, pixels in [0, 1]."""
-    if path:
-        with gzip.open(path, "rb") as handle:
-            train, valid, test = pickle.load(handle, encoding="latin1")
-        return train, valid, test, f"MNIST from {path}"
-    rng = np.random.default_rng(seed)
-    try:
-        from scipy.ndimage import zoom
-        from sklearn.datasets import load_digits
-
-        digits = load_digits()
-        images = np.stack([zoom(img, 28 / 8, order=1) for img in digits.images]).reshape(-1, 784) / 16.0
-        labels = digits.target
-        source = "scikit-learn digits (1797 images, scaled to 28x28)"
-    except ImportError:
-        prototypes = rng.random((10, 784)) < 0.2
-        labels = rng.integers(0, 10, size=2000)
-        flips = rng.random((2000, 784)) < 0.1
-        images = np.logical_xor(prototypes[labels], flips).astype("float64")
-        source = "generated prototypes (2000 noisy images; install scikit-learn for real digits)"
-    order = rng.permutation(len(labels))
-    images = np.clip(images[order], 0, 1).astype(theano.config.floatX)
-    labels = labels[order].astype("int32")
-    n_train, n_valid = int(0.7 * len(labels)), int(0.15 * len(labels))
-    train = (images[:n_train], labels[:n_train])
-    valid = (images[n_train:n_train + n_valid], labels[n_train:n_train + n_valid])
-    test = (images[n_train + n_valid:], labels[n_train + n_valid:])
-    return train, valid, test, source
+EXAMPLES_DIR = os.path.dirname(os.path.abspath(__file__))
+if EXAMPLES_DIR not in sys.path:  # the examples' shared data helper, when this file is loaded by path
+    sys.path.insert(0, EXAMPLES_DIR)
+from _data import load_data  # noqa: E402
 
 
 def init_layer(rng: np.random.Generator, n_in: int, n_out: int, name: str):
@@ -73,7 +47,7 @@ def main(argv=None) -> float:
     parser.add_argument("--data", default=None, help="MNIST pickle (mnist.pkl.gz) in the tutorials' format")
     args = parser.parse_args(argv)
 
-    (train_x, train_y), (valid_x, valid_y), (test_x, test_y), source = load_data(args.data)
+    (train_x, train_y), (valid_x, valid_y), (test_x, test_y), source = load_data(args.data, side=28)
     print(f"data: {source}; {len(train_y)} training, {len(valid_y)} validation, {len(test_y)} test examples")
     rng = np.random.default_rng(1234)
 

@@ -193,6 +193,11 @@ class Composite(sb.ScalarOp):
     def __str__(self) -> str:
         return self.name
 
+    def expression_template(self) -> str:
+        """The expression with each constant written ``k``: what Composites differing only in
+        their constants have in common (they share one compiled kernel)."""
+        return _expression_text(self.inputs, self.outputs, self.nodes, constant_text=lambda const: "k")
+
 
 # ------------------------------------------------------------------------------------------
 # Building the private, flattened copy of the graph
@@ -317,7 +322,7 @@ def _node_text(node: Apply, args: list[str]) -> tuple[str, bool]:
     return f"{op}({', '.join(args)})", False
 
 
-def _expression_text(inputs, outputs, nodes) -> str:
+def _expression_text(inputs, outputs, nodes, constant_text=None) -> str:
     uses: dict[Variable, int] = {}
     for node in nodes:
         for var in node.inputs:
@@ -328,7 +333,7 @@ def _expression_text(inputs, outputs, nodes) -> str:
 
     def text_of(var: Variable) -> tuple[str, bool]:
         found = texts.get(var)
-        return found if found is not None else (_constant_text(var), False)
+        return found if found is not None else ((constant_text or _constant_text)(var), False)
 
     definitions = []
     for node in nodes:

@@ -178,3 +178,18 @@ def test_read_only_mutable_input_is_not_written():
     np.testing.assert_array_equal(value, 0.0)
     writable = np.zeros(5)
     np.testing.assert_allclose(f(writable), 2.0)
+
+
+def test_composites_differing_only_in_constants_share_one_kernel():
+    from theano.link.c.kernels import kernel_for
+
+    x, y = T.dvectors("x", "y")
+    names = []
+    for c in (2.0, 3.0):
+        f = theano.function([x, y], T.exp(x) * c + y)
+        (node,) = [n for n in f.maker.fgraph.toposort() if "Composite" in str(n.op)]
+        kernel = kernel_for(node)
+        names.append(kernel.name)
+        assert "Composite{(k * exp(i0)) + i1}" in kernel.source  # the comment names the op, constants as k
+        np.testing.assert_allclose(f(np.zeros(2), np.ones(2)), c + 1)
+    assert names[0] == names[1]

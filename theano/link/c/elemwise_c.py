@@ -160,6 +160,17 @@ def elemwise_kernel(node) -> Kernel | None:
     return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(node, body))
 
 
+def _op_comment(op) -> str:
+    """The op's name for the kernel's comment, without a Composite's constants (``k``): they are
+    parameters, and the comment must not make kernels differing only in them two sources."""
+    if not isinstance(op.scalar_op, Composite):
+        return str(op)
+    text = f"Elemwise{{Composite{{{op.scalar_op.expression_template()}}}}}"
+    if op.inplace_pattern:
+        text += "[" + ", ".join(f"({o}, {i})" for o, i in op.inplace_pattern) + "]"
+    return text
+
+
 def _kernel_source(node, body: _Body) -> str:
     """The kernel's C: the same for every number of dimensions and broadcast pattern, except
     which inputs are single values (read once) and which hold one value per row."""
@@ -180,7 +191,7 @@ def _kernel_source(node, body: _Body) -> str:
     lines = [scalar_c.support_code()]
     if openmp:
         lines.append("#include <omp.h>")
-    lines.append(f"/* {node.op} : ({', '.join(x.type.dtype for x in node.inputs)}) -> "
+    lines.append(f"/* {_op_comment(node.op)} : ({', '.join(x.type.dtype for x in node.inputs)}) -> "
                  f"({', '.join(o.type.dtype for o in node.outputs)}); any number of dimensions */")
     lines.append("typedef struct {")
     lines += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]

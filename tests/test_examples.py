@@ -42,3 +42,11 @@ def test_rnn_learns_delayed_copy_with_scan(capsys):
     assert accuracy > 0.9  # chance is 0.5
     out = capsys.readouterr().out
     assert "epoch   1" in out and "test accuracy" in out
+
+
+def test_lenet_learns_digits_with_conv2d_and_pool_2d(capsys):
+    valid_errors, test_error = load_example("lenet").main(["--epochs", "3"])
+    assert valid_errors[-1] < valid_errors[0]
+    assert test_error < 0.5  # chance is 0.9
+    out = capsys.readouterr().out
+    assert "epoch   3" in out and "test error" in out

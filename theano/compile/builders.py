@@ -163,13 +163,9 @@ class OpFromGraph(Op):
         fn = self._fn.get(key) if self._fn is not None else None
         if fn is None:
             import theano
-            from theano.compile.mode import get_mode
-            from theano.link.c.linker import C_LINKERS
+            from theano.compile.mode import get_mode_on_backend
 
-            mode = get_mode(mode_arg)
-            if (key == "py" and mode.linker in C_LINKERS) or (key == "c" and mode.linker not in C_LINKERS):
-                mode = mode._derive()
-                mode.linker = "py" if key == "py" else "cvm"
+            mode = get_mode_on_backend(mode_arg, key)
             kwargs = dict(self.kwargs, mode=mode)
             kwargs.setdefault("on_unused_input", "ignore")
             kwargs.setdefault("name", self.name or "OpFromGraph")

@@ -142,6 +142,19 @@ def get_mode(orig_string: Any) -> Mode:
                      f"'DebugMode', 'NanGuardMode' or a registered mode ({', '.join(predefined_modes)})")
 
 
+def get_mode_on_backend(mode: Any, backend: str | None) -> Mode:
+    """:func:`get_mode` of ``mode``, its linker switched to ``backend``: ``'py'`` (the Python VM)
+    or ``'c'`` (the C backend); None keeps the mode's own. Inner functions (scan, OpFromGraph)
+    use it to run on the backend of the function that calls them."""
+    from theano.link.c.linker import C_LINKERS
+
+    mode = get_mode(mode)
+    if (backend == "py" and mode.linker in C_LINKERS) or (backend == "c" and mode.linker not in C_LINKERS):
+        mode = mode._derive()
+        mode.linker = "py" if backend == "py" else "cvm"
+    return mode
+
+
 def get_default_mode() -> Mode:
     return get_mode(None)
 

@@ -271,14 +271,9 @@ class Scan(Op):
         fn = self._fn.get(key) if self._fn is not None else None
         if fn is None:
             import theano
-            from theano.compile.mode import get_mode
+            from theano.compile.mode import get_mode_on_backend
 
-            mode = get_mode(self.mode)
-            from theano.link.c.linker import C_LINKERS
-
-            if (key == "py" and mode.linker in C_LINKERS) or (key == "c" and mode.linker not in C_LINKERS):
-                mode = mode._derive()
-                mode.linker = "py" if key == "py" else "cvm"
+            mode = get_mode_on_backend(self.mode, key)
             fn = theano.function(self.inner_inputs, self.inner_outputs, mode=mode, on_unused_input="ignore",
                                  name=self.name or "scan_fn")
             fn.trust_input = True

@@ -50,3 +50,10 @@ def test_lenet_learns_digits_with_conv2d_and_pool_2d(capsys):
     assert test_error < 0.5  # chance is 0.9
     out = capsys.readouterr().out
     assert "epoch   3" in out and "test error" in out
+
+
+def test_denoising_autoencoder_reconstruction_cost_falls(capsys):
+    epoch_costs, initial, final = load_example("dae").main(["--epochs", "2"])
+    assert epoch_costs[-1] < epoch_costs[0]
+    assert final < 0.5 * initial
+    assert "test reconstruction cost" in capsys.readouterr().out

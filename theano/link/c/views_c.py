@@ -307,33 +307,65 @@ def _c_view_op(node, prefix: str) -> Kernel:
 # Views: DimShuffle, Rebroadcast, SpecifyShape, ViewOp
 # ------------------------------------------------------------------------------------------
 
+# One compiled kernel serves every DimShuffle: the order, the dropped axes, the item size and
+# the op's name (for the error message) are its parameters.
+_DIMSHUFFLE_SOURCE = r"""
+/* DimShuffle (every order: new_order, the dropped axes and the op's name are parameters) */
+typedef struct {
+    int64_t out_nd, itemsize, n_drop;
+    int64_t order[TH_MAX_DIMS];  /* input axis of each output axis, -1 for a new axis ('x') */
+    int64_t drop[TH_MAX_DIMS];   /* input axes dropped (they must have length 1) */
+    char name[256];
+} dimshuffle_params;
+
+TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+    const dimshuffle_params *p = (const dimshuffle_params *)ctx->params;
+    const th_array *x = &ctx->inputs[0];
+    th_int dims[TH_MAX_DIMS], strides[TH_MAX_DIMS];
+    for (int64_t k = 0; k < p->n_drop; k++) {
+        if (x->dims[p->drop[k]] != 1) {
+            char message[400];
+            snprintf(message, sizeof message, "%s: the dropped axis %lld has length %lld, not 1", p->name,
+                     (long long)p->drop[k], (long long)x->dims[p->drop[k]]);
+            ctx->set_error(ctx, TH_VALUE_ERROR, message);
+            return -1;
+        }
+    }
+    /* new axes get the stride a C-contiguous array would have there */
+    for (int64_t o = p->out_nd - 1; o >= 0; o--) {
+        if (p->order[o] >= 0) {
+            dims[o] = x->dims[p->order[o]];
+            strides[o] = x->strides[p->order[o]];
+        } else {
+            dims[o] = 1;
+            strides[o] = o + 1 < p->out_nd ? strides[o + 1] * dims[o + 1] : p->itemsize;
+        }
+    }
+    return ctx->view_output(ctx, 0, 0, (int)p->out_nd, dims, strides, 0);
+}
+"""
+
+
 @register_kernel(DimShuffle)
 def dimshuffle_kernel(node) -> Kernel | None:
     """A view with permuted dimensions, dropped length-1 dimensions and new ones of length 1."""
     if not tensor_of(node.inputs[0], need_c_type=False):
         return None
     op = node.op
-    x_type = node.inputs[0].type
     out_nd = len(op.new_order)
-    src = CSource(node)
-    src.add("    const th_array *x = &ctx->inputs[0];",
-            f"    th_int dims[{max(out_nd, 1)}], strides[{max(out_nd, 1)}];")
-    for axis in op.drop:
-        src.add(f"    if (x->dims[{axis}] != 1)")
-        src.fail("TH_VALUE_ERROR", c_string(f"{op}: the dropped axis {axis} has length ") + "%lld, not 1",
-                 f"(long long)x->dims[{axis}]")
-    for o, entry in enumerate(op.new_order):
-        if entry != "x":
-            src.add(f"    dims[{o}] = x->dims[{entry}];", f"    strides[{o}] = x->strides[{entry}];")
-    # new axes get the stride a C-contiguous array would have there
-    itemsize = np.dtype(x_type.dtype).itemsize
-    for o in range(out_nd - 1, -1, -1):
-        if op.new_order[o] == "x":
-            src.add(f"    dims[{o}] = 1;")
-            after = f"strides[{o + 1}] * dims[{o + 1}]" if o + 1 < out_nd else str(itemsize)
-            src.add(f"    strides[{o}] = {after};")
-    src.add(f"    return ctx->view_output(ctx, 0, 0, {out_nd}, dims, strides, 0);")
-    return src.kernel("dimshuffle")
+    if out_nd > 32 or node.inputs[0].type.ndim > 32:
+        return None
+    order = [-1 if entry == "x" else int(entry) for entry in op.new_order]
+    drop = [int(axis) for axis in op.drop]
+    name = str(op).encode()[:255]
+    params = np.zeros(3 + 2 * 32, dtype=np.int64)
+    params[:3] = (out_nd, np.dtype(node.inputs[0].type.dtype).itemsize, len(drop))
+    params[3:3 + out_nd] = order
+    params[35:35 + len(drop)] = drop
+    data = params.tobytes() + name + bytes(256 - len(name))
+    source = "#include <stdio.h>\n" + _DIMSHUFFLE_SOURCE
+    kernel_name = symbol_name("dimshuffle", source)
+    return Kernel(kernel_name, source.replace("KERNEL_NAME", kernel_name), params=data)
 
 
 @register_kernel(Rebroadcast)
@@ -401,19 +433,27 @@ def shape_kernel(node) -> Kernel | None:
     return src.kernel("shape")
 
 
+_SHAPE_I_SOURCE = r"""
+/* Shape_i (every axis: the axis is the parameter) */
+TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+    const int64_t i = *(const int64_t *)ctx->params;
+    const th_array *x = &ctx->inputs[0];
+    if (x->nd <= i) TH_FAIL(ctx, TH_INDEX_ERROR, "tuple index out of range");
+    if (ctx->alloc_output(ctx, 0, 0, NULL)) return -1;
+    *(int64_t *)ctx->outputs[0].data = x->dims[i];
+    return 0;
+}
+"""
+
+
 @register_kernel(Shape_i)
 def shape_i_kernel(node) -> Kernel | None:
-    """The length of one axis of the input, as a new int64 0-d array."""
+    """The length of one axis of the input, as a new int64 0-d array (one kernel for every axis)."""
     if not tensor_of(node.inputs[0], need_c_type=False):
         return None
-    i = node.op.i
-    src = CSource(node)
-    src.add("    const th_array *x = &ctx->inputs[0];",
-            f"    if (x->nd <= {i}) TH_FAIL(ctx, TH_INDEX_ERROR, \"tuple index out of range\");",
-            "    if (ctx->alloc_output(ctx, 0, 0, NULL)) return -1;",
-            f"    *(int64_t *)ctx->outputs[0].data = x->dims[{i}];",
-            "    return 0;")
-    return src.kernel("shape_i")
+    name = symbol_name("shape_i", _SHAPE_I_SOURCE)
+    return Kernel(name, _SHAPE_I_SOURCE.replace("KERNEL_NAME", name),
+                  params=np.asarray([node.op.i], dtype=np.int64).tobytes())
 
 
 @register_kernel(DeepCopyOp)

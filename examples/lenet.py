@@ -50,13 +50,14 @@ class LeNetConvPoolLayer:
 
 
 class HiddenLayer:
-    """A fully connected ``tanh`` layer with Glorot-uniform weights."""
+    """A fully connected layer, ``activation(input W + b)``, with Glorot-uniform weights (four
+    times wider for the sigmoid, as in the tutorials)."""
 
-    def __init__(self, rng: np.random.Generator, input, n_in: int, n_out: int):
-        bound = np.sqrt(6.0 / (n_in + n_out))
+    def __init__(self, rng: np.random.Generator, input, n_in: int, n_out: int, activation=T.tanh):
+        bound = np.sqrt(6.0 / (n_in + n_out)) * (4 if activation is T.nnet.sigmoid else 1)
         self.W = theano.shared(rng.uniform(-bound, bound, (n_in, n_out)).astype(theano.config.floatX), name="W")
         self.b = theano.shared(np.zeros(n_out, dtype=theano.config.floatX), name="b")
-        self.output = T.tanh(T.dot(input, self.W) + self.b)
+        self.output = activation(T.dot(input, self.W) + self.b)
         self.params = [self.W, self.b]
 
 

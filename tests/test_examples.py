@@ -57,3 +57,13 @@ def test_denoising_autoencoder_reconstruction_cost_falls(capsys):
     assert epoch_costs[-1] < epoch_costs[0]
     assert final < 0.5 * initial
     assert "test reconstruction cost" in capsys.readouterr().out
+
+
+def test_stacked_denoising_autoencoder_pretrains_then_classifies(capsys):
+    pretrain_costs, valid_errors, test_error = load_example("sdae").main(
+        ["--layers", "64", "64", "--pretrain-epochs", "2", "--finetune-epochs", "2"])
+    assert len(pretrain_costs) == 2
+    assert all(costs[-1] < costs[0] for costs in pretrain_costs)
+    assert valid_errors[-1] < 0.3 and test_error < 0.3  # chance is 0.9
+    out = capsys.readouterr().out
+    assert "pretraining layer 1" in out and "fine-tuning epoch   2" in out and "test error" in out

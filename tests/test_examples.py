@@ -67,3 +67,15 @@ def test_stacked_denoising_autoencoder_pretrains_then_classifies(capsys):
     assert valid_errors[-1] < 0.3 and test_error < 0.3  # chance is 0.9
     out = capsys.readouterr().out
     assert "pretraining layer 1" in out and "fine-tuning epoch   2" in out and "test error" in out
+
+
+@pytest.mark.parametrize("flags", [["--k", "1", "--rng", "numpy"], ["--persistent", "--k", "2", "--rng", "mrg"]],
+                         ids=["cd1-numpy", "pcd2-mrg"])
+def test_rbm_trains_with_scan_gibbs_chain(flags, capsys):
+    epoch_costs, initial, final = load_example("rbm").main(["--epochs", "2", *flags])
+    if "--persistent" in flags:
+        assert epoch_costs[-1] > epoch_costs[0]  # log pseudo-likelihood rises
+    else:
+        assert epoch_costs[-1] < epoch_costs[0]  # reconstruction cross-entropy falls
+    assert final < 0.5 * initial
+    assert "test reconstruction cross-entropy" in capsys.readouterr().out

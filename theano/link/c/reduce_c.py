@@ -114,7 +114,7 @@ typedef struct {
 
 static th_int abs_int(th_int v) { return v < 0 ? -v : v; }
 
-static void make_plan(plan_t *p, const th_array *x, int reorder) {
+static void make_plan(plan_t *p, const th_array *x, int reorder, const int64_t *reduced) {
     th_int n[ND2], sx[ND2], sa[ND2], sr[ND2];
     int red[ND2];
     th_int acc_stride = 1, index_stride = 1;
@@ -122,11 +122,11 @@ static void make_plan(plan_t *p, const th_array *x, int reorder) {
     p->offset = 0;
     /* innermost first: the accumulator is C-contiguous over the kept dimensions, and the flat
      * index counts the reduced dimensions in C order */
-    for (int d = ND - 1; d >= 0; d--) {
+    for (int d = x->nd - 1; d >= 0; d--) {
         if (x->dims[d] == 1) continue;
         n[k] = x->dims[d];
         sx[k] = x->strides[d];
-        red[k] = REDUCED[d];
+        red[k] = (int)reduced[d];
         sa[k] = red[k] ? 0 : acc_stride;
         sr[k] = red[k] && !reorder ? index_stride : 0;  /* only the arg reductions need it */
         if (red[k]) index_stride *= n[k]; else acc_stride *= n[k];
@@ -250,12 +250,41 @@ def _omp(condition: str, depth: int) -> str:
     return "    " * depth + f"#pragma omp parallel for schedule(static) if ({condition}) num_threads(ctx->n_threads)\n"
 
 
-def _empty_check(reduced: list[int], message: str) -> str:
-    """C failing with ValueError when a reduced axis has length 0."""
-    if not reduced:
-        return ""
-    condition = " || ".join(f"x->dims[{d}] == 0" for d in reduced)
-    return (f"    if ({condition}) TH_FAIL(ctx, TH_VALUE_ERROR, {_c_string(message)});\n")
+# A reduction kernel serves every set of reduced axes and number of dimensions: which axes it
+# reduces and its error message are its parameters (``reduce_params``).
+_PARAMS_C = r"""
+/* The kernel's parameters: 1 for each reduced axis of the input, and the message of the error
+ * for an empty reduced axis (reductions without an identity). */
+typedef struct {
+    int64_t reduced[TH_MAX_DIMS];
+    char message[256];
+} reduce_params;
+"""
+
+_EMPTY_CHECK_C = """    for (int d = 0; d < x->nd; d++)
+        if (rp->reduced[d] && x->dims[d] == 0) TH_FAIL(ctx, TH_VALUE_ERROR, rp->message);
+"""
+
+_ALLOC_REDUCED_C = """    th_int out_dims[TH_MAX_DIMS];
+    int out_nd = 0;
+    for (int d = 0; d < x->nd; d++)
+        if (!rp->reduced[d]) out_dims[out_nd++] = x->dims[d];
+{allocs}    th_int n_out = 1;
+    for (int k = 0; k < out_nd; k++) n_out *= out_dims[k];
+"""
+
+
+def _alloc_reduced_outputs(n_outputs: int) -> str:
+    """C allocating the outputs (the input's shape without its reduced axes); sets ``n_out``."""
+    allocs = "".join(f"    if (ctx->alloc_output(ctx, {o}, out_nd, out_dims)) return -1;\n" for o in range(n_outputs))
+    return _ALLOC_REDUCED_C.replace("{allocs}", allocs)
+
+
+def _reduce_params(node, reduced: list[int], message: str) -> bytes:
+    flags = np.zeros(32, dtype=np.int64)
+    flags[reduced] = 1
+    text = message.encode()[:255]
+    return flags.tobytes() + text + bytes(256 - len(text))
 
 
 def _alloc_outputs(kept: list[int], n_outputs: int) -> str:
@@ -275,15 +304,15 @@ def _axes(node) -> tuple[list[int], list[int]]:
     return reduced, [d for d in range(ndim) if d not in reduced]
 
 
-def _prelude(node, reduced: list[int], types: dict[str, str]) -> str:
-    ndim = node.inputs[0].type.ndim
-    lines = [f"/* {node.op} : {_signature(node)} */"]
+def _prelude(node, types: dict[str, str]) -> str:
+    op = node.op
+    what = f"{type(op).__name__}{{{op.scalar_op}}}" if isinstance(op, CAReduce) else type(op).__name__
+    ins = ", ".join(v.type.dtype for v in node.inputs)
+    outs = ", ".join(v.type.dtype for v in node.outputs)
+    lines = [f"/* {what} : ({ins}) -> ({outs}); any number of dimensions and reduced axes (parameters) */"]
     lines += [f"typedef {ctype} {name};" for name, ctype in types.items()]
-    flags = ", ".join("1" if d in reduced else "0" for d in range(ndim)) or "0"
-    lines.append(f"enum {{ ND = {ndim}, ND2 = {max(ndim, 2)} }};")
-    lines.append("/* 1 where the op reduces the input's axis */")
-    lines.append(f"static const int REDUCED[{max(ndim, 1)}] = {{{flags}}};")
-    return "\n".join(lines) + "\n"
+    lines.append("enum { ND2 = TH_MAX_DIMS };")
+    return "\n".join(lines) + _PARAMS_C
 
 
 def _row_extreme(function: str, elem_t: str, compare: str, is_float: bool) -> str:
@@ -506,6 +535,7 @@ static void inner(const plan_t *p, const char *x, acc_t *acc, th_int a0, th_int 
 _CAREDUCE_BODY = r"""
 TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     const th_array *x = &ctx->inputs[0];
+    const reduce_params *rp = (const reduce_params *)ctx->params;
 EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
     out_t *out = (out_t *)ctx->outputs[0].data;
     const th_int size = th_size(x);
@@ -517,7 +547,7 @@ EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
     acc_t *acc = ACC_BUFFER;
     if (!acc) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for a reduction's accumulator");
     plan_t p;
-    make_plan(&p, x, 1);
+    make_plan(&p, x, 1, rp->reduced);
     const char *x0 = x->data + p.offset;
     int split = kept_split(&p);
     if (split >= 0) {
@@ -592,8 +622,8 @@ def careduce_kernel(node) -> Kernel | None:
         finish = f"    for (th_int e = 0; e < n_out; e++) out[e] = {value};\n"
     identity_c = _convert(str(identity if identity is not None else 0), "int64", out_dtype)
     body = (_CAREDUCE_BODY
-            .replace("EMPTY_CHECK", _empty_check(reduced, message) if identity is None else "")
-            .replace("ALLOC_OUTPUTS", _alloc_outputs(kept, 1))
+            .replace("EMPTY_CHECK", _EMPTY_CHECK_C if identity is None else "")
+            .replace("ALLOC_OUTPUTS", _alloc_reduced_outputs(1))
             .replace("IDENTITY", identity_c)
             .replace("ACC_BUFFER", acc_buffer)
             .replace("OMP_KEPT", _omp("chunks > 1", 2))
@@ -604,10 +634,10 @@ def careduce_kernel(node) -> Kernel | None:
         row = _row_extreme("reduce_row", "acc_t", ">" if kind == "maximum" else "<", True)
     else:
         row = _REDUCE_ROW
-    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + row + _CAREDUCE_INNER
+    source = (_prelude(node, types) + "\n".join(macros) + "\n" + _PLAN + row + _CAREDUCE_INNER
               + walk.replace("INNER(", "inner(") + body)
     name = symbol_name("careduce", source)
-    return Kernel(name, source.replace("KERNEL_NAME", name))
+    return Kernel(name, source.replace("KERNEL_NAME", name), params=_reduce_params(node, reduced, message))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -686,6 +716,7 @@ static void inner(const plan_t *p, const char *x, in_t *best, int64_t *where, th
 _ARG_BODY = r"""
 TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     const th_array *x = &ctx->inputs[0];
+    const reduce_params *rp = (const reduce_params *)ctx->params;
 EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
     in_t *best = BEST_BUFFER;
     if (!best) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for an argmax's accumulator");
@@ -695,7 +726,7 @@ EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
         where[e] = 0;
     }
     plan_t p;
-    make_plan(&p, x, 0);
+    make_plan(&p, x, 0, rp->reduced);
     int split = kept_split(&p);
     th_int chunks = 1, n = 1;
     if (split >= 0) {
@@ -742,14 +773,15 @@ def arg_reduce_kernel(node) -> Kernel | None:
     else:
         best_buffer = "(in_t *)ctx->scratch(ctx, (size_t)n_out * sizeof(in_t))"
     body = (_ARG_BODY
-            .replace("EMPTY_CHECK", _empty_check(reduced, "attempt to get argmax/argmin of an empty sequence"))
-            .replace("ALLOC_OUTPUTS", _alloc_outputs(kept, 2 if with_max else 1))
+            .replace("EMPTY_CHECK", _EMPTY_CHECK_C)
+            .replace("ALLOC_OUTPUTS", _alloc_reduced_outputs(2 if with_max else 1))
             .replace("BEST_BUFFER", best_buffer)
             .replace("INDEX_OUTPUT", "1" if with_max else "0")
             .replace("OMP_KEPT", _omp("chunks > 1", 1)))
     walk = _WALK.replace("PARAMS", "in_t *best, int64_t *where").replace("ARGS", "best, where")
     row = _row_extreme("row_extreme", "in_t", compare, is_float)
-    source = (_prelude(node, reduced, types) + "\n".join(macros) + "\n" + _PLAN + row + _ARG_INNER
+    source = (_prelude(node, types) + "\n".join(macros) + "\n" + _PLAN + row + _ARG_INNER
               + walk.replace("INNER(", "inner(") + body)
     name = symbol_name("argreduce", source)
-    return Kernel(name, source.replace("KERNEL_NAME", name))
+    params = _reduce_params(node, reduced, "attempt to get argmax/argmin of an empty sequence")
+    return Kernel(name, source.replace("KERNEL_NAME", name), params=params)

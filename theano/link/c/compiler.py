@@ -11,9 +11,11 @@ the cache assembles.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.machinery
 import importlib.util
+import json
 import os
 import platform
 import shutil
@@ -22,7 +24,7 @@ import sys
 import sysconfig
 import tempfile
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -182,9 +184,43 @@ double probe(const double *x, double *y, int n) {
 """
 
 
+def _remembered(probe: str, compiler: str, compute: Callable[[], bool]) -> bool:
+    """``compute()``, kept in the compile directory's ``probes.json`` under the compiler binary's
+    path, size and modification time, so that each new process does not run the probe again."""
+    try:
+        info = os.stat(compiler)
+        key = f"{probe} {compiler} {info.st_size} {info.st_mtime_ns}"
+        path = os.path.join(os.path.abspath(os.path.expanduser(config.compiledir)), "probes.json")
+    except (OSError, TypeError):
+        return compute()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            known = json.load(handle)
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(key), bool):
+        return known[key]
+    value = compute()
+    known[key] = value
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix="probes-", suffix=".json", dir=os.path.dirname(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(known, handle)
+        os.replace(temporary, path)
+    return value
+
+
 @functools.cache
 def have_libmvec(compiler: str) -> bool:
-    """Whether ``compiler`` can link a shared object against ``-lmvec`` (probed once per process)."""
+    """Whether ``compiler`` can link a shared object against ``-lmvec`` (probed once per machine:
+    the answer is remembered in the compile directory)."""
+    return _remembered("libmvec", compiler, lambda: _probe_libmvec(compiler))
+
+
+def _probe_libmvec(compiler: str) -> bool:
     with tempfile.TemporaryDirectory(prefix="theano-mvec-") as workdir:
         source = os.path.join(workdir, "probe.c")
         with open(source, "w", encoding="utf-8") as handle:

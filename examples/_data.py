@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gzip
 import pickle
+import struct
+import zlib
 
 import numpy as np
 
@@ -83,3 +85,34 @@ def shared_dataset(split: Split, name: str) -> tuple[theano.compile.SharedVariab
     images, labels = split
     return (theano.shared(np.asarray(images, dtype=theano.config.floatX), name=f"{name}_x"),
             theano.shared(np.asarray(labels, dtype="int32"), name=f"{name}_y"))
+
+
+def tile_images(rows: np.ndarray, side: int, columns: int = 10, zoom: int = 1) -> np.ndarray:
+    """Arrange ``rows`` (one ``side * side`` image per row, e.g. a weight matrix's columns
+    transposed) in a grid of ``columns``, each image scaled to [0, 255] on its own and enlarged
+    ``zoom`` times, with one-pixel black borders; returns a uint8 array."""
+    n = len(rows)
+    n_rows = -(-n // columns)
+    cell = side * zoom + 1
+    grid = np.zeros((n_rows * cell + 1, columns * cell + 1), dtype=np.uint8)
+    for i, row in enumerate(rows):
+        img = row.reshape(side, side).astype("float64")
+        img = (img - img.min()) / max(img.max() - img.min(), 1e-8)
+        img = np.kron(img, np.ones((zoom, zoom)))
+        r, c = divmod(i, columns)
+        grid[1 + r * cell:(r + 1) * cell, 1 + c * cell:(c + 1) * cell] = np.round(255 * img).astype(np.uint8)
+    return grid
+
+
+def write_png(path: str, image: np.ndarray) -> None:
+    """Write a 2-d uint8 array as an 8-bit greyscale PNG (no imaging library needed)."""
+    height, width = image.shape
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    scanlines = b"".join(b"\x00" + np.ascontiguousarray(row, dtype=np.uint8).tobytes() for row in image)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8 bits, greyscale, no interlace
+    with open(path, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(scanlines, 9))
+                     + chunk(b"IEND", b""))

@@ -1,14 +1,16 @@
 """A denoising autoencoder, as in the Deep Learning Tutorials: corrupt the input by zeroing a
 random fraction of its pixels, encode it, and learn to reconstruct the clean input.
 
-Run: python examples/dae.py [--epochs 15] [--corruption 0.3] [--hidden 100] [--data mnist.pkl.gz]
+Run: python examples/dae.py [--epochs 15] [--corruption 0.3] [--hidden 100] [--filters filters.png]
+[--data mnist.pkl.gz]
 
 Encoder ``h = sigmoid(x~ W + b)``, decoder ``z = sigmoid(h W' + b')`` with tied weights
 ``W' = W.T``; the cost is the cross-entropy between ``x`` and ``z``, summed over pixels and
 averaged over the minibatch. The corruption mask is drawn with ``RandomStreams`` inside the
 compiled function, so every call draws a new one. Data (see ``_data.py``): scikit-learn's
 8x8 digits, else generated images, or MNIST with ``--data``. The result to judge: the clean
-reconstruction cost of the test images before and after training.
+reconstruction cost of the test images before and after training, and with ``--filters`` a PNG
+of the learned filters (the columns of ``W``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from theano.tensor.shared_randomstreams import RandomStreams
 EXAMPLES_DIR = os.path.dirname(os.path.abspath(__file__))
 if EXAMPLES_DIR not in sys.path:  # the examples' shared data helper, when this file is loaded by path
     sys.path.insert(0, EXAMPLES_DIR)
-from _data import load_data, shared_dataset  # noqa: E402
+from _data import load_data, shared_dataset, tile_images, write_png  # noqa: E402
 
 
 class DenoisingAutoencoder:
@@ -85,6 +87,7 @@ def main(argv=None) -> tuple[list[float], float, float]:
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--corruption", type=float, default=0.3)
     parser.add_argument("--hidden", type=int, default=100)
+    parser.add_argument("--filters", default=None, help="write the learned filters to this PNG file")
     parser.add_argument("--data", default=None, help="MNIST pickle (mnist.pkl.gz) in the tutorials' format")
     args = parser.parse_args(argv)
 
@@ -112,6 +115,10 @@ def main(argv=None) -> tuple[list[float], float, float]:
         print(f"epoch {epoch:3d}  training cost {epoch_costs[-1]:.4f}  ({time.perf_counter() - start:.2f} s)")
     final = float(test_cost(test[0]))
     print(f"test reconstruction cost {final:.3f} (before training {initial:.3f})")
+    if args.filters:
+        side = int(round(np.sqrt(n_visible)))
+        write_png(args.filters, tile_images(da.W.get_value().T, side, zoom=max(1, 28 // side)))
+        print(f"filters written to {args.filters}")
     return epoch_costs, initial, final
 
 

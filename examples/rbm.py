@@ -2,7 +2,7 @@
 as in the Deep Learning Tutorials; the Gibbs chain is a ``theano.scan`` over random draws.
 
 Run: python examples/rbm.py [--epochs 15] [--hidden 100] [--k 1] [--persistent] [--rng mrg|numpy]
-[--data mnist.pkl.gz]
+[--filters filters.png] [--samples samples.png] [--data mnist.pkl.gz]
 
 Binary visible units ``v`` and hidden units ``h``, energy ``E(v, h) = -v.bv - h.bh - v.W.h``,
 free energy ``F(v) = -v.bv - sum_j log(1 + exp(v.W_j + bh_j))``. The gradient of the mean
@@ -11,8 +11,11 @@ the log-likelihood gradient. The chain starts at the data's hidden sample (CD-k)
 previous minibatch's chain stopped (persistent CD, the chain state kept in a shared variable).
 Progress: the reconstruction cross-entropy of the minibatch (CD) or its log pseudo-likelihood
 (PCD). The result to judge: the mean-field reconstruction cross-entropy of the test images,
-before and after training. Data (see ``_data.py``): scikit-learn's 8x8 digits (grey levels
-read as probabilities), else generated images, or MNIST with ``--data``.
+before and after training; with ``--filters`` a PNG of the learned filters, and with
+``--samples`` a PNG of the model's samples: chains started at test images, each row
+``--plot-every`` Gibbs steps (a ``scan``) after the one above. Data (see ``_data.py``):
+scikit-learn's 8x8 digits (grey levels read as probabilities), else generated images, or MNIST
+with ``--data``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from theano.tensor.shared_randomstreams import RandomStreams
 EXAMPLES_DIR = os.path.dirname(os.path.abspath(__file__))
 if EXAMPLES_DIR not in sys.path:  # the examples' shared data helper, when this file is loaded by path
     sys.path.insert(0, EXAMPLES_DIR)
-from _data import load_data, shared_dataset  # noqa: E402
+from _data import load_data, shared_dataset, tile_images, write_png  # noqa: E402
 
 
 class RBM:
@@ -76,6 +79,12 @@ class RBM:
         pre_sigmoid_h, h_mean, h_sample = self.sample_h_given_v(v_sample)
         return [pre_sigmoid_v, v_mean, v_sample, pre_sigmoid_h, h_mean, h_sample]
 
+    def gibbs_vhv(self, v):
+        """One Gibbs step from a visible sample: ``v -> h -> v``."""
+        pre_sigmoid_h, h_mean, h_sample = self.sample_h_given_v(v)
+        pre_sigmoid_v, v_mean, v_sample = self.sample_v_given_h(h_sample)
+        return [pre_sigmoid_h, h_mean, h_sample, pre_sigmoid_v, v_mean, v_sample]
+
     def get_cost_updates(self, learning_rate: float, persistent=None, k: int = 1):
         """The monitoring cost and the updates of one CD-k (or PCD-k, when ``persistent`` is a shared
         variable holding the chains' hidden states) step."""
@@ -112,6 +121,17 @@ class RBM:
         return T.mean(-T.sum(self.input * T.log(v) + (1 - self.input) * T.log(1 - v), axis=1))
 
 
+def sample_model(rbm: RBM, start: np.ndarray, plot_every: int, n_rows: int = 10) -> np.ndarray:
+    """Run one Gibbs chain from each row of ``start``; return ``n_rows`` rows of the chains' visible
+    means, ``plot_every`` steps apart, as images (``n_rows * len(start)`` rows of pixels)."""
+    chain = theano.shared(start, name="persistent_vis_chain")
+    (_, _, _, _, v_means, v_samples), updates = theano.scan(
+        rbm.gibbs_vhv, outputs_info=[None, None, None, None, None, chain], n_steps=plot_every, name="gibbs_vhv")
+    updates[chain] = v_samples[-1]
+    sample = theano.function([], v_means[-1], updates=updates, name="sample")
+    return np.concatenate([sample() for _ in range(n_rows)])
+
+
 def main(argv=None) -> tuple[list[float], float, float]:
     """Train; return the monitoring cost of each epoch, and the test images' mean-field
     reconstruction cross-entropy before and after training."""
@@ -123,6 +143,10 @@ def main(argv=None) -> tuple[list[float], float, float]:
     parser.add_argument("--k", type=int, default=1, help="Gibbs steps per update (CD-k)")
     parser.add_argument("--persistent", action="store_true", help="persistent CD (chains carried across updates)")
     parser.add_argument("--rng", choices=("mrg", "numpy"), default="numpy", help="MRG_RandomStreams or RandomStreams")
+    parser.add_argument("--filters", default=None, help="write the learned filters to this PNG file")
+    parser.add_argument("--samples", default=None, help="write samples of the trained model to this PNG file")
+    parser.add_argument("--chains", type=int, default=10, help="Gibbs chains drawn for --samples")
+    parser.add_argument("--plot-every", type=int, default=200, help="Gibbs steps between rows of --samples")
     parser.add_argument("--data", default=None, help="MNIST pickle (mnist.pkl.gz) in the tutorials' format")
     args = parser.parse_args(argv)
 
@@ -156,6 +180,15 @@ def main(argv=None) -> tuple[list[float], float, float]:
         print(f"epoch {epoch:3d}  {name} {epoch_costs[-1]:.4f}  ({time.perf_counter() - start:.2f} s)")
     final = float(test_cost(test[0]))
     print(f"test reconstruction cross-entropy {final:.3f} (before training {initial:.3f})")
+    side = int(round(np.sqrt(train[0].shape[1])))
+    zoom = max(1, 28 // side)
+    if args.filters:
+        write_png(args.filters, tile_images(rbm.W.get_value().T, side, zoom=zoom))
+        print(f"filters written to {args.filters}")
+    if args.samples:
+        write_png(args.samples, tile_images(sample_model(rbm, test[0][:args.chains], args.plot_every), side,
+                                            columns=args.chains, zoom=zoom))
+        print(f"samples written to {args.samples}")
     return epoch_costs, initial, final
 
 

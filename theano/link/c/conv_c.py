@@ -16,9 +16,9 @@ input-gradient products, 1 MiB for the filter gradient, whose products sum over 
 it stays in cache between ``im2col`` and the product. The products run in BLAS (``ctx->blas``,
 helpers shared with :mod:`theano.link.c.blas_c`). The
 geometry (padding rule, strides, dilation, flip, groups and the shape hints) reaches the kernel
-as its parameters, so one compiled kernel serves every convolution of a dtype. With OpenMP and
-a batch of several images, the forward and input-gradient kernels split the batch across
-threads, each with its own column buffer.
+as its parameters, so one compiled kernel serves every convolution of a dtype. Images are
+processed one after the other: the parallelism is BLAS's (its thread pool would fight OpenMP
+threads calling it, see ``threads_for``).
 """
 
 from __future__ import annotations
@@ -238,9 +238,15 @@ static th_int block_rows(th_int k, const conv_geometry *g, th_int bytes) {
     return rows < g->oh ? rows : g->oh;
 }
 
+/* Threads for the loop over images: one. Each image's product is a BLAS call, and BLAS runs its
+ * own thread pool (OpenBLAS built with pthreads does not see an OpenMP region around it), so
+ * splitting the images across OpenMP threads ran threads x BLAS threads on the cores: measured
+ * 30-50x slower on 2 cores. The products themselves use every core through BLAS. */
 static int threads_for(th_ctx *ctx, th_int batch, th_int work) {
-    if (ctx->n_threads <= 1 || batch < 2 || work < ctx->omp_min_size) return 1;
-    return (int)(batch < ctx->n_threads ? batch : ctx->n_threads);
+    (void)ctx;
+    (void)batch;
+    (void)work;
+    return 1;
 }
 """
 

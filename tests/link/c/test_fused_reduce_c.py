@@ -158,8 +158,12 @@ def test_constants_are_parameters():
 def test_generated_source_is_readable():
     node = _node(Sum(axis=(1,)), _premap(["float64", "float64"], lambda a, b: scalar.exp(a) * b),
                  [TensorType("float64", (False, False))] * 2)
-    source = kernel_for(node).source
-    assert "/* FusedReduce{Sum{axis=[1]}} : (TensorType(float64, matrix)" in source  # the op, above its code
+    kernel = kernel_for(node)
+    source = kernel.source
+    assert "/* FusedReduce{Sum} : (float64, float64) -> (float64); any axes (parameters)" in source  # the op
+    other_axis = _node(Sum(axis=(0,)), _premap(["float64", "float64"], lambda a, b: scalar.exp(a) * b),
+                       [TensorType("float64", (False, False))] * 2)
+    assert kernel_for(other_axis).name == kernel.name  # the reduced axes are parameters
     assert "no temporary" in source
     assert "static inline double th_value(" in source and "/* exp */" in source
     assert "row_unit(" in source and "row_strided(" in source

@@ -40,7 +40,6 @@ from theano.link.c.reduce_c import (
     _REDUCE_ROW,
     _SCALAR_OPS,
     _UNSIGNED,
-    _c_string,
     _combine,
     _convert,
     _highest,
@@ -73,7 +72,7 @@ typedef struct {
     int red[ND2];          /* 1 along reduced dimensions */
 } plan_t;
 
-static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
+static void make_plan(plan_t *p, const th_array *in, const th_int *dims, const int64_t *reduced) {
     th_int n[ND2], sx[N_IN][ND2], sa[ND2], sr[ND2];
     int red[ND2];
     th_int acc_stride = 1, index_stride = 1;
@@ -83,7 +82,7 @@ static void make_plan(plan_t *p, const th_array *in, const th_int *dims) {
         if (dims[d] == 1) continue;
         n[k] = dims[d];
         for (int q = 0; q < N_IN; q++) sx[q][k] = in[q].dims[d] == 1 ? 0 : in[q].strides[d];
-        red[k] = REDUCED[d];
+        red[k] = (int)reduced[d];
         sa[k] = red[k] ? 0 : acc_stride;
         sr[k] = red[k] ? index_stride : 0;  /* (only the arg reductions read it) */
         if (red[k]) index_stride *= n[k]; else acc_stride *= n[k];
@@ -186,6 +185,8 @@ TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
     th_constants kc;
     memcpy(&kc, ctx->params + N_IN * sizeof(th_int), sizeof kc);
+    const reduce_params *rp =
+        (const reduce_params *)(ctx->params + N_IN * sizeof(th_int) + (sizeof kc + 7) / 8 * 8);
     th_int dims[ND2];
     if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
 EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
@@ -200,7 +201,7 @@ EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
     acc_t *acc = ACC_BUFFER;
     if (!acc) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for a reduction's accumulator");
     plan_t p;
-    make_plan(&p, in, dims);
+    make_plan(&p, in, dims, rp->reduced);
     const char *base[N_IN];
     for (int q = 0; q < N_IN; q++) base[q] = in[q].data;
     int split = kept_split(&p);
@@ -362,33 +363,51 @@ def _value_function(body: _Body, in_types: list[str], out_type: str) -> str:
 
 def _head(node, elemwise, body: _Body, reduced: list[int], types: dict[str, str]) -> list[str]:
     """The kernel's first lines: the op's comment, typedefs, the plan's constants and ``th_value``."""
-    nd = elemwise.outputs[0].type.ndim
     in_types = [c_type(x.type.dtype) for x in node.inputs]
     layout, _ = body.constants_layout()
-    outs = ", ".join(str(o.type) for o in node.outputs)
+    outs = ", ".join(o.type.dtype for o in node.outputs)
     head = [scalar_c.support_code(),
             # (the Composite's expression is left out: its constants are parameters, so pre-maps differing
             # only in them share this source)
-            f"/* FusedReduce{{{node.op.reduce_op}}} : ({', '.join(str(x.type) for x in node.inputs)}) -> ({outs})",
+            f"/* FusedReduce{{{type(node.op.reduce_op).__name__}}} : ({', '.join(x.type.dtype for x in node.inputs)})"
+            f" -> ({outs}); any axes (parameters)",
             " * the reduction of th_value(inputs) (the fused elementwise pre-map), each value computed and",
             " * combined at once: no temporary */"]
     head += [f"typedef {ctype} {name};" for name, ctype in types.items()]
-    head += [f"enum {{ N_IN = {len(node.inputs)}, ND = {nd}, ND2 = {max(nd, 2)} }};",
-             "/* 1 where the op reduces the axis */",
-             f"static const int REDUCED[ND] = {{{', '.join('1' if d in reduced else '0' for d in range(nd))}}};",
+    head += [f"enum {{ N_IN = {len(node.inputs)}, ND2 = TH_MAX_DIMS }};",
+             "/* the number of dimensions (every input has the output's) */",
+             "#define ND (in[0].nd)",
+             "/* after the inputs' broadcast masks and the constants, the parameters hold 1 for each reduced",
+             " * axis and the message of the error for an empty reduced axis: one kernel serves every axis */",
+             "typedef struct {",
+             "    int64_t reduced[TH_MAX_DIMS];",
+             "    char message[256];",
+             "} reduce_params;",
              "typedef struct {"]
     head += [f"    {c_type(dtype)} {name};" for name, dtype, _ in layout] or ["    char unused;"]
     head += ["} th_constants;", "", _value_function(body, in_types, c_type(elemwise.outputs[0].type.dtype))]
     return head
 
 
-def _alloc(kept: list[int], n_outputs: int) -> str:
-    lines = [f"    th_int out_dims[{max(len(kept), 1)}];"]
-    lines += [f"    out_dims[{k}] = dims[{d}];" for k, d in enumerate(kept)]
-    lines += [f"    if (ctx->alloc_output(ctx, {o}, {len(kept)}, out_dims)) return -1;" for o in range(n_outputs)]
-    lines.append("    th_int n_out = 1;")
-    lines += [f"    n_out *= out_dims[{k}];" for k in range(len(kept))]
+def _alloc(n_outputs: int) -> str:
+    """C allocating the outputs (the broadcast shape without the reduced axes); sets ``n_out``."""
+    lines = ["    th_int out_dims[TH_MAX_DIMS];",
+             "    int out_nd = 0;",
+             "    for (int d = 0; d < ND; d++)",
+             "        if (!rp->reduced[d]) out_dims[out_nd++] = dims[d];"]
+    lines += [f"    if (ctx->alloc_output(ctx, {o}, out_nd, out_dims)) return -1;" for o in range(n_outputs)]
+    lines += ["    th_int n_out = 1;", "    for (int k = 0; k < out_nd; k++) n_out *= out_dims[k];"]
     return "\n".join(lines) + "\n"
+
+
+def _reduce_params(elemwise, body: _Body, reduced: list[int], message: str) -> bytes:
+    """The pre-map's parameters (broadcast masks, constants), padded to 8 bytes, then ``reduce_params``."""
+    data = _params(elemwise, body)
+    data += bytes(-len(data) % 8)
+    flags = np.zeros(32, dtype=np.int64)
+    flags[reduced] = 1
+    text = message.encode()[:255]
+    return data + flags.tobytes() + text + bytes(256 - len(text))
 
 
 @register_kernel(FusedReduce)
@@ -411,12 +430,15 @@ def fused_reduce_kernel(node) -> Kernel | None:
         return None
     if isinstance(op.reduce_op, CAReduce):
         source = _careduce_source(node, elemwise, body, reduced)
+        message = f"{op.reduce_op}: cannot reduce an empty array along axis {axis} (the op has no identity)"
     else:
         source = _arg_source(node, elemwise, body, reduced)
+        message = "attempt to get argmax/argmin of an empty sequence"
     if source is None:
         return None
     name = symbol_name("fused_reduce", source)
-    return Kernel(name, source.replace("KERNEL_NAME", name), params=_params(elemwise, body))
+    return Kernel(name, source.replace("KERNEL_NAME", name),
+                  params=_reduce_params(elemwise, body, reduced, message))
 
 
 def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
@@ -424,7 +446,6 @@ def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | N
     kind = getattr(reduce_op.scalar_op, "name", None)
     if kind not in _SCALAR_OPS:
         return None
-    nd = elemwise.outputs[0].type.ndim
     value_dtype = elemwise.outputs[0].type.dtype
     out_dtype = node.outputs[0].type.dtype
     acc_dtype = reduce_op._acc_dtype(value_dtype)
@@ -432,7 +453,6 @@ def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | N
         return None
     if kind in ("and_", "or_", "xor") and "f" in (np.dtype(value_dtype).kind, np.dtype(acc_dtype).kind):
         return None  # NumPy's bitwise reductions refuse floats: leave the error to perform
-    kept = [d for d in range(nd) if d not in reduced]
     in_types = [c_type(x.type.dtype) for x in node.inputs]
     single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
     acc_ctype = c_type(acc_dtype)
@@ -453,9 +473,7 @@ def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | N
     else:
         row_template = _REDUCE_ROW
     if identity is None:
-        axis = reduce_op.axis if reduce_op.axis is not None else tuple(range(nd))
-        message = f"{reduce_op}: cannot reduce an empty array along axis {axis} (the op has no identity)"
-        empty_check = _empty_check(reduced, message)
+        empty_check = _EMPTY_CHECK
     else:
         empty_check = ""
     if acc_dtype == out_dtype:
@@ -466,7 +484,7 @@ def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | N
         finish = f"    for (th_int e = 0; e < n_out; e++) out[e] = {value};\n"
     identity_c = _convert(str(identity if identity is not None else 0), "int64", out_dtype)
     entry = (_BODY.replace("EMPTY_CHECK", empty_check)
-             .replace("ALLOC_OUTPUTS", _alloc(kept, 1))
+             .replace("ALLOC_OUTPUTS", _alloc(1))
              .replace("IDENTITY", identity_c)
              .replace("ACC_BUFFER", acc_buffer)
              .replace("OMP_KEPT", _omp("chunks > 1", 2))
@@ -479,9 +497,9 @@ def _careduce_source(node, elemwise, body: _Body, reduced: list[int]) -> str | N
             + entry)
 
 
-def _empty_check(reduced: list[int], message: str) -> str:
-    condition = " || ".join(f"dims[{d}] == 0" for d in reduced)
-    return f"    if ({condition}) TH_FAIL(ctx, TH_VALUE_ERROR, {_c_string(message)});\n"
+_EMPTY_CHECK = """    for (int d = 0; d < ND; d++)
+        if (rp->reduced[d] && dims[d] == 0) TH_FAIL(ctx, TH_VALUE_ERROR, rp->message);
+"""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -629,6 +647,8 @@ TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
     th_constants kc;
     memcpy(&kc, ctx->params + N_IN * sizeof(th_int), sizeof kc);
+    const reduce_params *rp =
+        (const reduce_params *)(ctx->params + N_IN * sizeof(th_int) + (sizeof kc + 7) / 8 * 8);
     th_int dims[ND2];
     if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
 EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
@@ -642,7 +662,7 @@ EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
     th_int size = 1;
     for (int d = 0; d < ND; d++) size *= dims[d];
     plan_t p;
-    make_plan(&p, in, dims);
+    make_plan(&p, in, dims, rp->reduced);
     const char *base[N_IN];
     for (int q = 0; q < N_IN; q++) base[q] = in[q].data;
     int split = kept_split(&p);
@@ -665,7 +685,6 @@ OMP_KEPT    for (th_int c = 0; c < chunks; c++) {
 
 def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
     reduce_op = node.op.reduce_op
-    nd = elemwise.outputs[0].type.ndim
     value_dtype = elemwise.outputs[0].type.dtype
     with_max = isinstance(reduce_op, MaxAndArgmax)
     if with_max or getattr(reduce_op, "arg_func", None) is np.argmax:
@@ -679,7 +698,6 @@ def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
     better = f"((v) {compare} (b) || ((v) != (v) && (b) == (b)))" if is_float else f"((v) {compare} (b))"
     in_types = [c_type(x.type.dtype) for x in node.inputs]
     single = [j for j, x in enumerate(node.inputs) if all(x.type.broadcastable)]
-    kept = [d for d in range(nd) if d not in reduced]
     head = _head(node, elemwise, body, reduced, {"in_t": c_type(value_dtype)})
     head += [f"#define BETTER(v, b) {better}", f"#define START ((in_t){start})",
              f"enum {{ BLOCK = {max(_BLOCK_BYTES // np.dtype(value_dtype).itemsize, 1)} }};"]
@@ -687,8 +705,8 @@ def _arg_source(node, elemwise, body: _Body, reduced: list[int]) -> str | None:
     if with_max:  # the maximum is output 0
         best_buffer = "(in_t *)ctx->outputs[0].data"
     entry = (_ARG_BODY
-             .replace("EMPTY_CHECK", _empty_check(reduced, "attempt to get argmax/argmin of an empty sequence"))
-             .replace("ALLOC_OUTPUTS", _alloc(kept, 2 if with_max else 1))
+             .replace("EMPTY_CHECK", _EMPTY_CHECK)
+             .replace("ALLOC_OUTPUTS", _alloc(2 if with_max else 1))
              .replace("BEST_BUFFER", best_buffer)
              .replace("INDEX_OUTPUT", "1" if with_max else "0")
              .replace("OMP_KEPT", _omp("chunks > 1", 1)))

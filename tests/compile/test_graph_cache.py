@@ -91,3 +91,22 @@ def test_a_cached_graph_reports_errors_at_the_callers_own_line():
     with pytest.raises(ValueError) as info:
         g(np.ones(3), np.ones(4))
     assert "w = u * v + 1.0" in str(info.value)
+
+
+def test_second_compilation_in_a_new_process_hits_the_cache():
+    """Linking the first function loads the kernel generators, whose imports register rewrites;
+    that must not change the cache key of the next compilation of the same graph."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import theano, theano.tensor as T
+        x = T.dvector("x")
+        y = T.tanh(x) * 2 + x
+        theano.function([x], y)
+        g = theano.function([x], y)
+        print(g.maker.optimization_time)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert float(out.stdout.strip().splitlines()[-1]) == 0.0

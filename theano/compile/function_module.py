@@ -472,6 +472,14 @@ class FunctionMaker:
                         isinstance(inp, In) and inp.has_default, inp.update is not None) for inp in self.inputs)
         outputs = tuple(bool(out.borrow) for out in self.all_outputs)
         from theano.graph.rewriting.db import registrations
+        from theano.link.c.linker import C_LINKERS
+
+        if mode.linker in C_LINKERS:
+            # linking loads the kernel generators, whose imports may register rewrites: load them
+            # now, or the next compilation of this graph would miss the cache
+            from theano.link.c.kernels import load_generators
+
+            load_generators()
 
         return (type(mode), mode.optimizer, mode.included, mode.excluded, mode.required, config.optimizer_including,
                 config.optimizer_excluding, config.optimizer_requiring, self.accept_inplace, inputs, outputs,

@@ -102,12 +102,18 @@ def _load_generators() -> None:
 _loaded = False
 
 
-def kernel_for(node: Apply) -> Kernel | None:
-    """The kernel of ``node``, or None when it has none (it then runs in Python)."""
+def load_generators() -> None:
+    """Import every generator module (once). Some import op modules that register rewrites, so
+    FunctionMaker calls this before keying its graph cache on the rewrite databases' state."""
     global _loaded
     if not _loaded:
         _load_generators()
         _loaded = True
+
+
+def kernel_for(node: Apply) -> Kernel | None:
+    """The kernel of ``node``, or None when it has none (it then runs in Python)."""
+    load_generators()
     try:
         key = (node.op, tuple(v.type for v in node.inputs), tuple(v.type for v in node.outputs), config.openmp)
         if key in _by_signature:

@@ -432,6 +432,7 @@ class FunctionMaker:
 
         construct_start = time.perf_counter()
         self.mode = get_mode(mode)
+        self._prefetch_runtime()
         self.inputs = list(inputs)
         self.outputs = list(outputs[: len(outputs) - n_updates])
         self.all_outputs = list(outputs)
@@ -460,6 +461,17 @@ class FunctionMaker:
         self.linker = self.mode.linker
         self.linker_time = 0.0  # measured by create()
         self.construction_time = time.perf_counter() - construct_start
+
+    def _prefetch_runtime(self) -> None:
+        """On the C backend, start loading (on a new machine: compiling) the C runtime module in a
+        thread now, so that it overlaps the rewrites."""
+        from theano.link.c import compiler
+        from theano.link.c.linker import C_LINKERS
+
+        if self.mode.linker in C_LINKERS and compiler.have_compiler():
+            from theano.link.c.runtime import prefetch_runtime_module
+
+            prefetch_runtime_module()
 
     def _rewrite_settings(self) -> tuple:
         """Everything besides the graph that decides what the rewrites produce (part of the key

@@ -1,5 +1,6 @@
 """The C linker and the runtime's call path: results, updates, errors, buffer reuse, fallbacks."""
 
+import os
 import resource
 import subprocess
 import sys
@@ -193,3 +194,29 @@ def test_composites_differing_only_in_constants_share_one_kernel():
         assert "Composite{(k * exp(i0)) + i1}" in kernel.source  # the comment names the op, constants as k
         np.testing.assert_allclose(f(np.zeros(2), np.ones(2)), c + 1)
     assert names[0] == names[1]
+
+
+def test_runtime_compiled_on_first_use_when_no_prebuilt_one():
+    """Without the runtime built at install time (THEANO_PREBUILT_RUNTIME=0 stands for an install
+    without a compiler, or C sources edited since), the runtime compiles into the cache."""
+    script = textwrap.dedent("""
+        import numpy as np, theano, theano.tensor as T
+        from theano.link.c import runtime
+        x = T.dvector("x")
+        f = theano.function([x], T.exp(x) + 1)
+        assert runtime.runtime_module().__name__ == "theano_runtime", runtime.runtime_module().__name__
+        print(f(np.zeros(3)).tolist())
+    """)
+    env = dict(os.environ, THEANO_PREBUILT_RUNTIME="0")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[2.0, 2.0, 2.0]"
+
+
+def test_prebuilt_runtime_is_used_only_for_its_own_sources():
+    from theano.link.c import runtime
+
+    prebuilt = runtime._prebuilt_runtime()
+    if prebuilt is None:
+        pytest.skip("the runtime was not built at install time here")
+    assert runtime.runtime_module() is prebuilt
+    assert len(prebuilt.source_sha256) == 64

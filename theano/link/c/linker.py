@@ -16,13 +16,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from theano.configdefaults import config
 from theano.graph.basic import Apply
 from theano.link.c import compiler
 from theano.link.c.kernels import compile_kernels, kernel_for
-from theano.link.c.runtime import runtime_module
+from theano.link.c.runtime import loaded_runtime_module, prefetch_runtime_module
 from theano.link.c.types import TYPENUMS
 from theano.link.lazy import has_lazy_nodes, skip_conditions
 from theano.link.utils import gc_plan, map_storage, raise_with_op
@@ -136,11 +135,9 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     """
     compiler.compiler_path()
     # the first function of a process loads the runtime module (and on a new machine compiles
-    # it, ~0.5 s of gcc): do that while the kernels compile
-    pending_runtime = None
-    if runtime_module.cache_info().currsize == 0:
-        pending_runtime = ThreadPoolExecutor(max_workers=1)
-        runtime_future = pending_runtime.submit(runtime_module)
+    # it, ~0.7 s of gcc): FunctionMaker started that before its rewrites; it goes on while the
+    # kernels compile
+    prefetch_runtime_module()
     order = fgraph.toposort()
     _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
     # Python steps share the VM's machinery (perform, output coercion, error reports); ops learn
@@ -149,11 +146,7 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     kernels = [kernel_for(node) for node in order]
     # a kernel that fails to build gets the address 0 (and a warning): its node runs in Python
     addresses = iter(compile_kernels([k for k in kernels if k is not None]))
-    if pending_runtime is not None:
-        with pending_runtime:
-            runtime = runtime_future.result()
-    else:
-        runtime = runtime_module()
+    runtime = loaded_runtime_module()
     cells: list = []
     index: dict[int, int] = {}
 

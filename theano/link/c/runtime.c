@@ -1036,5 +1036,12 @@ PyMODINIT_FUNC TH_MODULE_INIT(void) {
         Py_DECREF(module);
         return NULL;
     }
+#ifdef TH_SOURCE_SHA256
+    /* built at install time (runtime_ext.c): which sources it was built from */
+    if (PyModule_AddStringConstant(module, "source_sha256", TH_SOURCE_SHA256) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#endif
     return module;
 }

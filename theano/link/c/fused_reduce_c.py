@@ -39,6 +39,7 @@ from theano.link.c.reduce_c import (
     _BLOCK_BYTES,
     _REDUCE_ROW,
     _SCALAR_OPS,
+    _SPLIT,
     _UNSIGNED,
     _combine,
     _convert,
@@ -128,23 +129,8 @@ static void make_plan(plan_t *p, const th_array *in, const th_int *dims, const i
     }
     p->m = m + pad;
 }
-
-/* The dimension threads share out: the longest kept one, else (-1) none. */
-static int kept_split(const plan_t *p) {
-    int split = -1;
-    for (int d = 0; d < p->m; d++) {
-        if (!p->red[d] && p->n[d] > 1 && (split < 0 || p->n[d] > p->n[split])) split = d;
-    }
-    return split;
-}
-
-/* How many pieces to cut dimension `split` into (1 for small inputs). */
-static th_int chunk_count(th_ctx *ctx, const plan_t *p, int split, th_int size) {
-    th_int chunks = size >= ctx->omp_min_size ? ctx->n_threads : 1;
-    if (chunks > p->n[split]) chunks = p->n[split];
-    return chunks < 1 ? 1 : chunks;
-}
 """
+_PLAN += _SPLIT
 
 _WALK = r"""
 /* Walk the broadcast shape along the plan, dimension `split` restricted to [lo, hi). */

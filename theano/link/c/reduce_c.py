@@ -189,7 +189,10 @@ static void make_plan(plan_t *p, const th_array *x, int reorder, const int64_t *
     }
     p->m = m + pad;
 }
+"""
 
+# How threads share out a plan (reduce_c and fused_reduce_c: their plans have m, n and red).
+_SPLIT = r"""
 /* The dimension threads share out: the longest kept one, else (-1) none. */
 static int kept_split(const plan_t *p) {
     int split = -1;
@@ -206,6 +209,7 @@ static th_int chunk_count(th_ctx *ctx, const plan_t *p, int split, th_int size) 
     return chunks < 1 ? 1 : chunks;
 }
 """
+_PLAN += _SPLIT
 
 # The odometer over the outer dimensions, calling INNER for the two innermost ones; the
 # placeholders ARGS / PARAMS / OFFSETS / INNER are filled per kind of kernel.

@@ -68,7 +68,7 @@ class VM:
     """Runs a FunctionGraph's nodes; storage cells are shared with the caller."""
 
     def __init__(self, fgraph, order: Sequence[Apply], storage_map: dict, allow_gc: bool = True,
-                 profile=None, node_checker=None, impl: str = "py"):
+                 profile=None, node_checker=None, impl: str = "py", guards=None):
         self.fgraph = fgraph
         self.order = list(order)
         self.storage_map = storage_map
@@ -76,7 +76,8 @@ class VM:
         for node in self.order:
             node.op.prepare_node(node, storage_map, None, impl)
         self.lazy = has_lazy_nodes(self.order)
-        guards = skip_conditions(fgraph, self.order) if self.lazy else [()] * len(self.order)
+        if guards is None:  # (the C linker computes them itself and passes them)
+            guards = skip_conditions(fgraph, self.order) if self.lazy else [()] * len(self.order)
         self.steps = [Step(node, storage_map, dead, g) for node, dead, g in zip(self.order, plan, guards)]
         self.profile = profile
         self.node_checker = node_checker

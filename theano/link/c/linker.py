@@ -142,7 +142,8 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
     _, output_storage, storage_map = map_storage(fgraph, order, input_storage)
     # Python steps share the VM's machinery (perform, output coercion, error reports); ops learn
     # from prepare_node(..., impl="c") that the C runtime runs them (scan picks its inner backend)
-    py_vm = VM(fgraph, order, storage_map, allow_gc=False, impl="c")
+    guards = skip_conditions(fgraph, order) if has_lazy_nodes(order) else [()] * len(order)
+    py_vm = VM(fgraph, order, storage_map, allow_gc=False, impl="c", guards=guards)
     kernels = [kernel_for(node) for node in order]
     # a kernel that fails to build gets the address 0 (and a warning): its node runs in Python
     addresses = iter(compile_kernels([k for k in kernels if k is not None]))
@@ -162,7 +163,6 @@ def build_cvm(fgraph, input_storage: list, allow_gc: bool = True) -> tuple[CVM, 
         cell_of(var)
     plan = gc_plan(fgraph, order, storage_map) if allow_gc else [[] for _ in order]
     outputs = {id(storage_map[v]) for v in fgraph.outputs}
-    guards = skip_conditions(fgraph, order) if has_lazy_nodes(order) else [()] * len(order)
     steps = []
     c_nodes = []
     for node, kernel, py_step, dead, guard in zip(order, kernels, py_vm.steps, plan, guards):

@@ -859,7 +859,7 @@ static int store_entry(PyObject *entry, PyObject *value) {
         if (PyArray_DESCR(src)->type_num == PyArray_DESCR(dst)->type_num && PyArray_IS_C_CONTIGUOUS(src) &&
             PyArray_IS_C_CONTIGUOUS(dst) && PyArray_NDIM(src) == PyArray_NDIM(dst) &&
             same_shape(src, PyArray_NDIM(dst), (th_int *)PyArray_DIMS(dst))) {
-            memcpy(PyArray_DATA(dst), PyArray_DATA(src), (size_t)PyArray_NBYTES(dst));
+            memmove(PyArray_DATA(dst), PyArray_DATA(src), (size_t)PyArray_NBYTES(dst));  /* (they may be one buffer) */
             return 0;
         }
         return PyArray_CopyInto(dst, src);

@@ -134,6 +134,8 @@ def _declare(cfg: TheanoConfigParser) -> None:
         EnumStr("ignore", "warn", "raise", "call", "print", "log", "None"))
     add("DebugMode.check_py", "DebugMode: check the Python implementation", BoolParam(True))
     add("DebugMode.check_c", "DebugMode: check the C implementation", BoolParam(True))
+    add("DebugMode.check_finite", "DebugMode: complain about NaN/Inf results (when DebugMode is not told "
+        "check_isfinite)", BoolParam(True))
     add("DebugMode.patience", "DebugMode: repetitions", IntParam(10, low=1))
     add("NanGuardMode.nan_is_error", "Raise on NaN", BoolParam(True))
     add("NanGuardMode.inf_is_error", "Raise on Inf", BoolParam(True))

@@ -386,3 +386,19 @@ def test_compiled_function_pickles_with_its_shared_variables():
     np.testing.assert_allclose(w_copy.get_value(), [3.0, 3.0, 3.0])
     np.testing.assert_allclose(w.get_value(), [2.0, 2.0, 2.0])
     np.testing.assert_allclose(g(np.ones(3), 1.0), 9.0)
+
+
+def test_debug_mode_complains_about_non_finite_results_by_default():
+    """Theano 1.0: DebugMode checks results are finite unless told otherwise (config.DebugMode.check_finite)."""
+    from theano.compile.debugmode import DebugMode, InvalidValueError
+
+    x = T.dvector("x")
+    f = theano.function([x], T.log(x), mode="DebugMode")
+    with pytest.raises(InvalidValueError, match="non-finite"):
+        f(np.zeros(2))
+    np.testing.assert_allclose(f(np.ones(2)), 0.0)
+    g = theano.function([x], T.log(x), mode=DebugMode(check_isfinite=False))
+    assert np.all(np.isneginf(g(np.zeros(2))))
+    with theano.change_flags(**{"DebugMode.check_finite": False}):
+        h = theano.function([x], T.log(x), mode=DebugMode())
+    assert np.all(np.isneginf(h(np.zeros(2))))

@@ -59,7 +59,11 @@ class DebugMode(Mode):
     def __init__(self, optimizer="fast_run", stability_patience=None, check_c_code=None, check_py_code=None,
                  check_isfinite=None, check_preallocated_output=None, require_matching_strides=None, linker=None):
         super().__init__(linker="py", optimizer=optimizer)
-        self.check_isfinite = bool(check_isfinite) if check_isfinite is not None else False
+        if check_isfinite is None:  # Theano 1.0's default: config.DebugMode.check_finite (True)
+            from theano.configdefaults import config
+
+            check_isfinite = config.DebugMode.check_finite
+        self.check_isfinite = bool(check_isfinite)
         self.check_c_code = True if check_c_code is None else bool(check_c_code)
 
     def node_checker(self) -> _DebugChecks:

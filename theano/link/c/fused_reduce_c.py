@@ -165,8 +165,9 @@ static void walk(const plan_t *p, const char *const *base, const th_constants *k
 }
 """
 
-_BODY = r"""
-TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+# The start of both kernels' entry points: the broadcast shape, the Composite's constants, the
+# reduction's parameters, the outputs.
+_PROLOGUE = r"""
     const th_array *in = ctx->inputs;
     const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
     th_constants kc;
@@ -176,7 +177,11 @@ TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
     th_int dims[ND2];
     if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
 EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
-    out_t *out = (out_t *)ctx->outputs[0].data;
+""".lstrip("\n")
+
+_BODY = r"""
+TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
+""" + _PROLOGUE + r"""    out_t *out = (out_t *)ctx->outputs[0].data;
     th_int size = 1;
     for (int d = 0; d < ND; d++) size *= dims[d];
     if (size == 0) {
@@ -629,16 +634,7 @@ def _arg_inner(in_types: list[str], single: list[int]) -> str:
 
 _ARG_BODY = r"""
 TH_EXPORT int KERNEL_NAME(th_ctx *ctx) {
-    const th_array *in = ctx->inputs;
-    const th_int *bcast = (const th_int *)ctx->params;  /* per input: its broadcastable dims */
-    th_constants kc;
-    memcpy(&kc, ctx->params + N_IN * sizeof(th_int), sizeof kc);
-    const reduce_params *rp =
-        (const reduce_params *)(ctx->params + N_IN * sizeof(th_int) + (sizeof kc + 7) / 8 * 8);
-    th_int dims[ND2];
-    if (th_elemwise_shape(ctx, N_IN, bcast, dims)) return -1;
-EMPTY_CHECKALLOC_OUTPUTS    if (n_out == 0) return 0;
-    in_t *best = BEST_BUFFER;
+""" + _PROLOGUE + r"""    in_t *best = BEST_BUFFER;
     if (!best) TH_FAIL(ctx, TH_MEMORY_ERROR, "out of memory for an argmax's accumulator");
     int64_t *where = (int64_t *)ctx->outputs[INDEX_OUTPUT].data;
     for (th_int e = 0; e < n_out; e++) {
